@@ -1,0 +1,161 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * ctl_config.h - the parsed configuration (libconfig syntax) and its loader.
+ *
+ * The loader links no DPDK: `meshgw --check` and the config fuzzer use it
+ * without an EAL. It validates everything it can without devices: unknown or
+ * misspelt keys, types, ranges, cross references (a route's port), and the MTU
+ * a PMD can carry. Every error names file, line and what was expected:
+ *     meshgw.conf:12: unknown setting 'wokers'
+ * The result is a plain value struct (fixed arrays, no pointers to free), so
+ * the control thread can build snapshots from it and throw it away.
+ * Addresses are host byte order. Durations are stored in microseconds.
+ */
+#ifndef MESHGW_CTL_CONFIG_H
+#define MESHGW_CTL_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CTL_MAX_PORTS	  8
+#define CTL_MAX_ADDRS	  8
+#define CTL_MAX_WORKERS	  32
+#define CTL_MAX_ROUTES	  1024
+#define CTL_MAX_EAL_ARGS  32
+#define CTL_NAME_MAX	  32
+#define CTL_PATH_MAX	  108 /* sun_path */
+#define CTL_ARG_MAX	  256
+
+enum ctl_idle { CTL_IDLE_POLL, CTL_IDLE_ADAPTIVE };
+enum ctl_huge { CTL_HUGE_AUTO, CTL_HUGE_ON, CTL_HUGE_OFF };
+enum ctl_log_level { CTL_LOG_ERROR, CTL_LOG_WARN, CTL_LOG_INFO, CTL_LOG_DEBUG };
+
+/* How a port is attached. */
+enum ctl_driver {
+	CTL_DRV_AF_PACKET, /* net_af_packet on a kernel interface (iface) */
+	CTL_DRV_AF_XDP,	   /* net_af_xdp on a kernel interface (iface) */
+	CTL_DRV_TAP,	   /* net_tap creating interface iface */
+	CTL_DRV_PCAP,	   /* net_pcap: devargs carry rx_pcap=/tx_pcap= */
+	CTL_DRV_PCI,	   /* a real NIC bound to vfio-pci: pci address */
+};
+
+struct ctl_eal_conf {
+	char args[CTL_MAX_EAL_ARGS][CTL_ARG_MAX]; /* extra EAL arguments, passed as given */
+	unsigned int n_args;
+	char file_prefix[64];	/* default "meshgw" */
+	enum ctl_huge huge;	/* auto: use hugepages when mounted and reserved */
+	uint32_t memory_mb;	/* -m when running without hugepages (default 512) */
+	uint32_t mbufs;		/* mbufs per NUMA socket pool (default 16383) */
+	uint32_t mbuf_cache;	/* per-lcore mempool cache (default 256) */
+};
+
+struct ctl_workers_conf {
+	unsigned int count;			/* default 1 */
+	unsigned int cores[CTL_MAX_WORKERS];	/* lcore for each worker; default 1..count */
+	unsigned int n_cores;			/* 0: default placement */
+	int control_core;			/* main lcore (control thread); default 0 */
+	enum ctl_idle idle;			/* default adaptive */
+	uint32_t idle_polls;			/* empty polls before sleeping (default 1000) */
+	uint64_t idle_sleep_max_us;		/* sleep bound (default 1000) */
+	uint32_t burst;				/* rx burst (default 32) */
+	uint32_t redirect_ring;			/* redirect ring size per worker (default 4096) */
+	uint32_t rx_desc, tx_desc;		/* descriptors per queue (default 1024) */
+};
+
+struct ctl_impair_dir {
+	double drop;		  /* probability [0,1] */
+	double dup;		  /* probability of sending a packet twice */
+	double reorder;		  /* probability of holding a packet back */
+	uint32_t reorder_depth;	  /* held back until this many later packets passed (default 3) */
+	uint64_t reorder_time_us; /* ...or this long passed (default 1000) */
+	uint64_t delay_us;	  /* fixed delay for every packet (0: none) */
+	uint32_t queue_max;	  /* packets held (delay + reorder); overflow dropped, counted (4096) */
+};
+
+struct ctl_impair_conf {
+	bool enabled; /* true when an impair group is present */
+	uint64_t seed;
+	struct ctl_impair_dir rx, tx;
+};
+
+struct ctl_port_conf {
+	char name[CTL_NAME_MAX];
+	enum ctl_driver driver;
+	char iface[32];		  /* kernel interface (af_packet, af_xdp, tap) */
+	char pci[32];		  /* PCI address (pci) */
+	char devargs[CTL_ARG_MAX]; /* extra devargs appended as given */
+	uint32_t framecnt;	  /* af_packet ring frames (default 4096) */
+	uint16_t mtu;		  /* default 1500 */
+	uint8_t mac[6];		  /* optional fixed MAC (tap) */
+	bool has_mac;
+	uint32_t addrs[CTL_MAX_ADDRS];
+	uint8_t plens[CTL_MAX_ADDRS];
+	unsigned int n_addrs;
+	struct ctl_impair_conf impair;
+	int line;
+};
+
+struct ctl_route_conf {
+	uint32_t prefix;
+	uint8_t plen;
+	uint32_t via;	     /* 0: connected on port */
+	unsigned int port;   /* index into ports[] (resolved from the name) */
+	int line;
+};
+
+struct ctl_arp_conf {
+	uint32_t cache_size;	/* default 1024 */
+	uint32_t pending_max;	/* default 16 */
+	uint32_t retries;	/* default 3 */
+	uint64_t retry_us;	/* default 1s */
+	uint64_t reachable_us;	/* default 60s */
+	uint64_t failed_us;	/* default 5s */
+};
+
+struct ctl_ctl_conf {
+	char socket[CTL_PATH_MAX]; /* default /run/meshgw/meshgw.sock */
+};
+
+struct ctl_admin_conf {
+	bool enabled;	  /* default true */
+	uint32_t address; /* default 127.0.0.1 */
+	uint16_t port;	  /* default 9901 */
+};
+
+struct ctl_log_conf {
+	enum ctl_log_level level; /* default info */
+};
+
+struct ctl_config {
+	char path[CTL_ARG_MAX];
+	struct ctl_eal_conf eal;
+	struct ctl_workers_conf workers;
+	struct ctl_port_conf ports[CTL_MAX_PORTS];
+	unsigned int n_ports;
+	struct ctl_route_conf routes[CTL_MAX_ROUTES];
+	unsigned int n_routes;
+	struct ctl_arp_conf arp;
+	struct ctl_ctl_conf ctl;
+	struct ctl_admin_conf admin;
+	struct ctl_log_conf log;
+};
+
+/* Fills every field with its default. */
+void ctl_config_defaults(struct ctl_config *c);
+
+/* Loads and validates a file. 0, or -EINVAL with "file:line: message" in err
+ * (-ENOENT/-EACCES with "file: message" when it cannot be read). */
+int ctl_config_load_file(const char *path, struct ctl_config *out, char *err, size_t errlen);
+
+/* Same for text in memory; name stands for the file name in messages. */
+int ctl_config_load_string(const char *text, const char *name, struct ctl_config *out, char *err,
+			   size_t errlen);
+
+/* Largest MTU the driver carries with this port's settings (af_packet: 1500
+ * with its default frame size); 0 when only the device can tell (pci). */
+unsigned int ctl_driver_max_mtu(const struct ctl_port_conf *p);
+
+const char *ctl_driver_name(enum ctl_driver d);
+
+#endif /* MESHGW_CTL_CONFIG_H */

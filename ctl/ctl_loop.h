@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * ctl_loop.h - the control thread's event loop: epoll over file descriptors
+ * plus periodic ticks. Control thread only; nothing here runs on a worker.
+ */
+#ifndef MESHGW_CTL_LOOP_H
+#define MESHGW_CTL_LOOP_H
+
+#include <stdint.h>
+
+struct ctl_loop;
+
+/* events: EPOLLIN/EPOLLOUT/... as given to epoll. */
+typedef void (*ctl_fd_fn)(void *arg, int fd, uint32_t events);
+/* Called on every loop turn (at least every tick_ms). */
+typedef void (*ctl_tick_fn)(void *arg);
+
+/* NULL + errno. */
+struct ctl_loop *ctl_loop_create(unsigned int tick_ms);
+void ctl_loop_free(struct ctl_loop *loop);
+int ctl_loop_add(struct ctl_loop *loop, int fd, uint32_t events, ctl_fd_fn fn, void *arg);
+int ctl_loop_mod(struct ctl_loop *loop, int fd, uint32_t events);
+/* Forgets fd (does not close it). Safe to call from inside fd's own callback. */
+int ctl_loop_del(struct ctl_loop *loop, int fd);
+/* Registers a tick callback; up to 16. */
+int ctl_loop_on_tick(struct ctl_loop *loop, ctl_tick_fn fn, void *arg);
+/* One turn: waits at most tick_ms for events, dispatches them, runs ticks. */
+int ctl_loop_run_once(struct ctl_loop *loop);
+/* Monotonic milliseconds. */
+uint64_t ctl_now_ms(void);
+
+#endif /* MESHGW_CTL_LOOP_H */

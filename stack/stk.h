@@ -1,0 +1,267 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * stk.h - the network stack's public interface. This is the only stack header
+ * dataplane/ includes. The stack knows nothing of services, TLS or config
+ * files: it is a per-worker library fed with mbuf bursts.
+ *
+ * Threading: one struct stk_ctx per worker lcore; every stk_ctx function is
+ * called only by the worker that owns the context (single writer), except the
+ * read-only accessors marked "any thread". Addresses and ports in this API are
+ * in host byte order unless a name ends in _be.
+ */
+#ifndef MESHGW_STK_H
+#define MESHGW_STK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_ether.h>
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+
+#define STK_MAX_PORTS	 8
+#define STK_MAX_ADDRS	 8
+#define STK_MAX_WORKERS	 32
+#define STK_TX_BURST	 32
+#define STK_RETA_SIZE	 128 /* ownership emulates a 128-entry RSS indirection table */
+#define STK_OWNER_ALL	 (-1) /* stk_pkt_owner(): every worker must see it (ARP) */
+
+/* Per-mbuf private area (mempool priv_size must be STK_MBUF_PRIV_SIZE). */
+struct stk_mbuf_priv {
+	uint32_t flags;	    /* STK_MF_* */
+	uint32_t reserved;
+	uint64_t timestamp; /* tsc when queued by the impairment layer */
+};
+#define STK_MF_LEARN_ONLY  (1u << 0) /* an ARP copy from another worker: learn, never reply */
+#define STK_MF_REDIRECTED  (1u << 1) /* arrived over a redirect ring */
+#define STK_MBUF_PRIV_SIZE RTE_ALIGN(sizeof(struct stk_mbuf_priv), RTE_MBUF_PRIV_ALIGN)
+
+static inline struct stk_mbuf_priv *
+stk_mbuf_priv(struct rte_mbuf *m)
+{
+	return (struct stk_mbuf_priv *)rte_mbuf_to_priv(m);
+}
+
+/* ------------------------------------------------------------------ */
+/* Ports and addresses                                                 */
+
+struct stk_port_info {
+	uint16_t port_id;	     /* DPDK port id */
+	struct rte_ether_addr mac;
+	uint16_t mtu;
+	uint32_t addrs[STK_MAX_ADDRS]; /* our IPv4 addresses on this port */
+	uint8_t plens[STK_MAX_ADDRS];
+	unsigned int n_addrs;
+	bool tx_ip_cksum;  /* port offloads IPv4 header checksum on tx */
+	bool rx_ip_cksum;  /* port validates IPv4 header checksum on rx (trust BAD/GOOD flags) */
+};
+
+/* ------------------------------------------------------------------ */
+/* IP routes (connected + static), an rte_lpm underneath.              */
+/* Built by the control thread into a config snapshot; workers only look up. */
+
+struct stk_routes;
+
+struct stk_nexthop {
+	uint32_t gw;	   /* next hop address; the destination itself for connected routes */
+	uint16_t port_idx; /* index into stk_conf.ports */
+	bool connected;
+};
+
+struct stk_route_entry {
+	uint32_t prefix;
+	uint8_t plen;
+	uint32_t gw; /* 0 for connected */
+	uint16_t port_idx;
+};
+
+/* Returns a table for up to max_routes routes, or NULL with rte_errno/errno set. */
+struct stk_routes *stk_routes_create(const char *name, unsigned int max_routes, int socket);
+/* Adds or replaces a route. gw == 0 means directly connected. 0 or -errno (-ENOSPC when full). */
+int stk_routes_add(struct stk_routes *r, uint32_t prefix, uint8_t plen, uint32_t gw,
+		   uint16_t port_idx);
+/* Longest-prefix match. 0 and *nh filled, or -ENOENT. Any thread holding the snapshot. */
+int stk_routes_lookup(const struct stk_routes *r, uint32_t dst, struct stk_nexthop *nh);
+/* Copies up to max routes into out; returns the number of routes in the table. */
+unsigned int stk_routes_dump(const struct stk_routes *r, struct stk_route_entry *out,
+			     unsigned int max);
+void stk_routes_free(struct stk_routes *r);
+
+/* ------------------------------------------------------------------ */
+/* Flow ownership: which worker owns a flow. A pure function of the     */
+/* 4-tuple and the worker count: symmetric Toeplitz (the repeated       */
+/* 0x6d5a key, the same hash a NIC computes for RSS) reduced through a   */
+/* 128-entry indirection table filled round robin.                      */
+
+/* Symmetric: hash(a,b,pa,pb) == hash(b,a,pb,pa). */
+uint32_t stk_flow_hash(uint32_t saddr, uint32_t daddr, uint16_t sport, uint16_t dport);
+static inline unsigned int
+stk_flow_owner(uint32_t hash, unsigned int n_workers)
+{
+	return (hash % STK_RETA_SIZE) % n_workers;
+}
+/* The 40-byte symmetric RSS key, for ports that can steer in hardware. */
+extern const uint8_t stk_rss_key[40];
+
+/* ------------------------------------------------------------------ */
+/* Per-worker context                                                  */
+
+/* Frames leave the stack through this callback, in bursts of at most
+ * STK_TX_BURST. The callee owns the mbufs (frees what it cannot send). */
+typedef void (*stk_tx_fn)(void *arg, uint16_t port_idx, struct rte_mbuf **pkts, unsigned int n);
+
+struct stk_arp_conf {
+	uint32_t cache_size;   /* entries per worker; hitting it is counted */
+	uint32_t pending_max;  /* packets queued per unresolved entry */
+	uint32_t retries;      /* requests before an entry fails */
+	uint64_t retry_ms;     /* interval between requests */
+	uint64_t reachable_ms; /* an entry ages out after this long without confirmation */
+	uint64_t failed_ms;    /* a failed entry is kept (dropping) this long */
+};
+
+struct stk_conf {
+	unsigned int worker_id;
+	unsigned int n_workers;
+	int socket;
+	struct rte_mempool *pool; /* for locally built packets (ARP, ICMP) */
+	unsigned int n_ports;
+	struct stk_port_info ports[STK_MAX_PORTS];
+	struct stk_arp_conf arp;
+	stk_tx_fn tx;
+	void *tx_arg;
+};
+
+/* Drop reasons. Names (stk_drop_name) are the metric labels. */
+#define STK_DROP_REASONS(X)                                                                        \
+	X(ETH_SHORT, "eth_short")                                                                  \
+	X(ETH_OWN_SRC, "own_src_mac")                                                              \
+	X(ETH_NOT_OURS, "eth_not_ours")                                                            \
+	X(ETH_TYPE, "eth_unknown_type")                                                            \
+	X(ARP_SHORT, "arp_short")                                                                  \
+	X(ARP_FORMAT, "arp_bad_format")                                                            \
+	X(ARP_OP, "arp_bad_op")                                                                    \
+	X(ARP_SRC, "arp_bad_sender")                                                               \
+	X(ARP_NOT_OURS, "arp_not_ours")                                                            \
+	X(ARP_CACHE_FULL, "arp_cache_full")                                                        \
+	X(ARP_PENDING_FULL, "arp_pending_full")                                                    \
+	X(ARP_FAILED, "arp_resolve_failed")                                                        \
+	X(IP_SHORT, "ip_short")                                                                    \
+	X(IP_VERSION, "ip_bad_version")                                                            \
+	X(IP_IHL, "ip_bad_ihl")                                                                    \
+	X(IP_CKSUM, "ip_bad_checksum")                                                             \
+	X(IP_LEN, "ip_bad_length")                                                                 \
+	X(IP_TTL, "ip_ttl_zero")                                                                   \
+	X(IP_FRAG, "ip_fragment")                                                                  \
+	X(IP_SRC, "ip_bad_source")                                                                 \
+	X(NOT_LOCAL, "not_local")                                                                  \
+	X(NO_ROUTE, "no_route")                                                                    \
+	X(IP_PROTO, "ip_unknown_proto")                                                            \
+	X(NO_SOCKET, "no_socket")                                                                  \
+	X(ICMP_SHORT, "icmp_short")                                                                \
+	X(ICMP_CKSUM, "icmp_bad_checksum")                                                         \
+	X(ICMP_TYPE, "icmp_unhandled_type")                                                        \
+	X(ICMP_ERR_INNER, "icmp_error_bad_inner")                                                  \
+	X(ICMP_ERR_UNCLAIMED, "icmp_error_unclaimed")                                              \
+	X(NOMEM, "no_mbuf")                                                                        \
+	X(TX_FULL, "tx_full")
+
+enum stk_drop {
+#define STK_DROP_ENUM(e, s) STK_DROP_##e,
+	STK_DROP_REASONS(STK_DROP_ENUM)
+#undef STK_DROP_ENUM
+	STK_DROP_MAX
+};
+
+const char *stk_drop_name(enum stk_drop d);
+
+/* Per-worker counters: single writer (the worker), read by anyone. */
+struct stk_stats {
+	uint64_t rx_pkts;
+	uint64_t rx_bytes;
+	uint64_t tx_pkts; /* frames handed to the tx callback */
+	uint64_t tx_bytes;
+	uint64_t arp_requests_in;
+	uint64_t arp_replies_in;
+	uint64_t arp_requests_out;
+	uint64_t arp_replies_out;
+	uint64_t arp_gratuitous_out;
+	uint64_t ip_in;	     /* IPv4 datagrams delivered locally */
+	uint64_t ip_out;
+	uint64_t icmp_echo_in;
+	uint64_t icmp_echo_out; /* echo replies sent */
+	uint64_t icmp_errors_in;
+	uint64_t drops[STK_DROP_MAX];
+} __rte_cache_aligned;
+
+/* ICMP error as handed to a transport (TCP, part 1 acts on it). */
+struct stk_icmp_err {
+	uint8_t type, code;
+	uint16_t mtu;		      /* next-hop MTU for fragmentation-needed, else 0 */
+	uint8_t proto;		      /* protocol of the offending datagram */
+	uint32_t saddr, daddr;	      /* of the offending datagram (we were the source) */
+	uint16_t sport, dport;	      /* of the offending datagram */
+	uint32_t seq;		      /* first 4 bytes after the ports: the TCP sequence */
+};
+/* Returns true if a transport claimed the error. */
+typedef bool (*stk_icmp_err_fn)(void *arg, const struct stk_icmp_err *e);
+
+struct stk_ctx;
+
+/* Creates a context for one worker. NULL with errno set on failure. */
+struct stk_ctx *stk_create(const struct stk_conf *conf);
+/* Frees a context, including mbufs it still holds (ARP queues). Accepts NULL. */
+void stk_free(struct stk_ctx *ctx);
+
+/* The routes of the current snapshot. Borrowed: valid until the worker's next
+ * quiescent state report, so the worker sets them again after each. */
+void stk_set_routes(struct stk_ctx *ctx, const struct stk_routes *routes);
+
+/* Hook for ICMP errors whose inner protocol is TCP/UDP. */
+void stk_set_icmp_err_handler(struct stk_ctx *ctx, stk_icmp_err_fn fn, void *arg);
+
+/* Which worker owns this frame (0..n_workers-1), or STK_OWNER_ALL for ARP.
+ * Malformed frames are owned by the receiving worker, which drops and counts them.
+ * Reads only; never frees. */
+int stk_pkt_owner(const struct stk_ctx *ctx, struct rte_mbuf *m);
+
+/* Processes received frames from port port_idx. Consumes every mbuf.
+ * now is the current TSC. */
+void stk_input(struct stk_ctx *ctx, uint16_t port_idx, struct rte_mbuf **pkts, unsigned int n,
+	       uint64_t now);
+
+/* Sends an IPv4 datagram whose IP header is already at the data start: routes
+ * it, fills the Ethernet header (resolving the next hop, queueing when
+ * unresolved) and the IP checksum. Consumes m. 0 or -errno (counted). */
+int stk_ip_output(struct stk_ctx *ctx, struct rte_mbuf *m, uint64_t now);
+
+/* Timers (ARP retries and aging). Cheap when nothing is due; call every loop. */
+void stk_poll(struct stk_ctx *ctx, uint64_t now);
+
+/* Flushes partial tx bursts through the tx callback. Call at the end of each loop. */
+void stk_flush(struct stk_ctx *ctx);
+
+/* Sends a gratuitous ARP for every address of port_idx (port came up). */
+void stk_announce(struct stk_ctx *ctx, uint16_t port_idx, uint64_t now);
+
+/* Any thread: this worker's counters. */
+const struct stk_stats *stk_get_stats(const struct stk_ctx *ctx);
+
+/* ARP cache dump (owning worker only). */
+enum stk_arp_state { STK_ARP_INCOMPLETE, STK_ARP_REACHABLE, STK_ARP_STALE, STK_ARP_FAILED };
+struct stk_arp_entry {
+	uint32_t ip;
+	uint16_t port_idx;
+	struct rte_ether_addr mac;
+	enum stk_arp_state state;
+	uint32_t pending;      /* packets waiting for resolution */
+	uint64_t age_ms;       /* since last confirmation (or since creation) */
+};
+const char *stk_arp_state_name(enum stk_arp_state s);
+/* Copies up to max entries; returns how many were copied. */
+unsigned int stk_arp_dump(const struct stk_ctx *ctx, struct stk_arp_entry *out, unsigned int max,
+			  uint64_t now);
+
+/* Is ip one of our addresses (on any port)? Returns the port index or -1. */
+int stk_local_addr(const struct stk_ctx *ctx, uint32_t ip);
+
+#endif /* MESHGW_STK_H */
