@@ -22,6 +22,8 @@ struct ctl_admin;
 /* addr and port in host byte order. NULL + errno. */
 struct ctl_admin *ctl_admin_create(struct ctl_loop *loop, uint32_t addr, uint16_t port,
 				   ctl_admin_fn fn, void *arg);
+/* The bound port in host byte order (useful after asking for port 0). */
+uint16_t ctl_admin_port(const struct ctl_admin *a);
 void ctl_admin_free(struct ctl_admin *a);
 
 #endif /* MESHGW_CTL_ADMIN_H */

@@ -24,6 +24,9 @@ int ctl_loop_mod(struct ctl_loop *loop, int fd, uint32_t events);
 int ctl_loop_del(struct ctl_loop *loop, int fd);
 /* Registers a tick callback; up to 16. */
 int ctl_loop_on_tick(struct ctl_loop *loop, ctl_tick_fn fn, void *arg);
+/* Unregisters the tick added with the same fn and arg (-ENOENT if none). Safe
+ * from inside a tick. */
+int ctl_loop_off_tick(struct ctl_loop *loop, ctl_tick_fn fn, void *arg);
 /* One turn: waits at most tick_ms for events, dispatches them, runs ticks. */
 int ctl_loop_run_once(struct ctl_loop *loop);
 /* Monotonic milliseconds. */

@@ -36,6 +36,10 @@ struct gw_impair_stats {
 };
 
 /* conf is copied. hz is the clock rate of the `now` values (TSC hz). NULL + errno. */
+/* Errors: EINVAL (hz 0, queue_max over 2^30), ENOMEM. Probabilities outside
+ * [0,1] are clamped; reorder_depth 0 or reorder_time_us 0 means that bound is
+ * off, and with both off reordering is off. Memory for queue_max packets is
+ * taken here, none per packet. */
 struct gw_impair *gw_impair_create(const struct ctl_impair_dir *conf, uint64_t seed,
 				   uint64_t stream, uint64_t hz, int socket);
 
@@ -45,6 +49,9 @@ void gw_impair_free(struct gw_impair *im);
 /* True when the instance can change anything (some rate or delay is set). */
 int gw_impair_active(const struct gw_impair *im);
 
+/* `now` must not go backwards between calls: due times are kept in FIFO order.
+ * A duplicate is never reordered itself, so it may overtake its held original.
+ * Due packets left over because out was full count toward queue_max. */
 /* Offers n packets (consumes them all) and returns, in out[0..ret), the
  * packets to pass on now, in order: undisturbed ones, duplicates, and held
  * packets that became due. At most max_out are returned; the rest stay queued
@@ -57,7 +64,8 @@ unsigned int gw_impair_apply(struct gw_impair *im, struct rte_mbuf **pkts, unsig
 unsigned int gw_impair_poll(struct gw_impair *im, uint64_t now, struct rte_mbuf **out,
 			    unsigned int max);
 
-/* Any thread: counters (single writer). */
+/* Any thread: counters (single writer). Between calls,
+ * in + duplicated == out + dropped + overflow + held. */
 const struct gw_impair_stats *gw_impair_get_stats(const struct gw_impair *im);
 
 #endif /* MESHGW_GW_IMPAIR_H */

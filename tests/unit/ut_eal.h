@@ -8,6 +8,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <rte_eal.h>
 #include <rte_mbuf.h>
@@ -17,15 +18,12 @@
 static inline int
 ut_eal_init(const char *name)
 {
-	char prefix[64];
+	static char a0[] = "ut", a1[] = "--no-huge", a2[] = "-m", a3[] = "128",
+		    a4[] = "--no-shconf", a5[] = "--no-pci", a6[] = "-l", a7[] = "0",
+		    a8[] = "--log-level=lib.*:error";
+	static char prefix[96];
 	snprintf(prefix, sizeof(prefix), "--file-prefix=ut_%s_%d", name, (int)getpid());
-	char *argv[] = {(char *)"ut",	   (char *)"--no-huge", (char *)"-m",
-			(char *)"128",	   (char *)"--no-shconf", (char *)"--no-pci",
-			(char *)"-l",	   (char *)"0",	       (char *)"--log-level=lib.*:error",
-			(char *)"--vdev=", prefix};
-	/* an empty --vdev= is not accepted: drop it */
-	char *args[] = {argv[0], argv[1], argv[2], argv[3], argv[4], argv[5],
-			argv[6], argv[7], argv[8], argv[10]};
+	char *args[] = {a0, a1, a2, a3, a4, a5, a6, a7, a8, prefix};
 	return rte_eal_init((int)(sizeof(args) / sizeof(args[0])), args);
 }
 

@@ -1,0 +1,387 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * ctl_cmds.c - the daemon's ctl commands: status, stats, arp, ip-routes,
+ * wait-ready. Control thread only. Worker-owned state (the ARP caches) is
+ * read through commands on the workers' inboxes; counters are read directly
+ * (single writer, readers sum).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_mempool.h>
+
+#include "ctl_daemon.h"
+#include "ctl_loop.h"
+#include "gw_eal.h"
+
+#define ARP_DUMP_MAX	 4096
+#define CMD_TIMEOUT_MS	 500
+
+static json_t *
+ip_json(uint32_t ip)
+{
+	char s[INET_ADDRSTRLEN];
+	struct in_addr a = {.s_addr = htonl(ip)};
+
+	inet_ntop(AF_INET, &a, s, sizeof(s));
+	return json_string(s);
+}
+
+static json_t *
+prefix_json(uint32_t ip, uint8_t plen)
+{
+	char s[INET_ADDRSTRLEN + 4];
+	struct in_addr a = {.s_addr = htonl(ip)};
+
+	inet_ntop(AF_INET, &a, s, INET_ADDRSTRLEN);
+	snprintf(s + strlen(s), 5, "/%u", plen);
+	return json_string(s);
+}
+
+static json_t *
+mac_json(const struct rte_ether_addr *mac)
+{
+	char s[RTE_ETHER_ADDR_FMT_SIZE];
+
+	rte_ether_format_addr(s, sizeof(s), mac);
+	return json_string(s);
+}
+
+static const char *
+state_name(enum ctl_state s)
+{
+	static const char *const names[] = {"starting", "running", "stopping"};
+	return names[s];
+}
+
+/* ---- status ----------------------------------------------------------- */
+
+static json_t *
+port_status(const struct gw_port *p, const struct ctl_port_conf *pc)
+{
+	struct rte_eth_link link = {0};
+	json_t *addrs = json_array();
+
+	rte_eth_link_get_nowait(p->port_id, &link);
+	for (unsigned int a = 0; a < p->info.n_addrs; a++)
+		json_array_append_new(addrs, prefix_json(p->info.addrs[a], p->info.plens[a]));
+	return json_pack("{s:s, s:i, s:s, s:s, s:s, s:i, s:o, s:i, s:o, s:b, s:b, s:b}", "name",
+			 p->name, "port_id", p->port_id, "device", p->devname, "driver",
+			 ctl_driver_name(pc->driver), "link", link.link_status ? "up" : "down",
+			 "speed_mbps", (json_int_t)link.link_speed, "mac", mac_json(&p->info.mac),
+			 "mtu", p->info.mtu, "addresses", addrs, "rss", p->rss, "rx_ip_cksum",
+			 p->info.rx_ip_cksum, "tx_ip_cksum", p->info.tx_ip_cksum);
+}
+
+static int
+cmd_status(void *arg, json_t *args, json_t **result, struct ctl_error *err)
+{
+	struct ctl_daemon *d = arg;
+	json_t *workers = json_array(), *ports = json_array();
+
+	(void)args;
+	(void)err;
+	for (unsigned int i = 0; i < d->dp.n_workers; i++) {
+		const struct gw_worker *w = d->dp.workers[i];
+		json_array_append_new(
+			workers,
+			json_pack("{s:i, s:i, s:i, s:I, s:b}", "id", i, "lcore", w->lcore, "cpu",
+				  rte_lcore_to_cpu_id((int)w->lcore), "acked_generation",
+				  (json_int_t)gw_snapmgr_acked(d->dp.snap, i), "online",
+				  __atomic_load_n(&w->running, __ATOMIC_ACQUIRE)));
+	}
+	for (unsigned int p = 0; p < d->dp.n_ports; p++)
+		json_array_append_new(ports, port_status(&d->dp.ports[p], &d->conf->ports[p]));
+	*result = json_pack("{s:s, s:f, s:s, s:b, s:I, s:s, s:o, s:o}", "version", MESHGW_VERSION,
+			    (double)(ctl_now_ms() - d->start_ms) / 1000.0, "state",
+			    state_name(d->state), "ready", gw_dp_ready(&d->dp), "generation",
+			    (json_int_t)gw_snapmgr_generation(d->dp.snap), "config", d->conf->path,
+			    "workers", workers, "ports", ports);
+	return 0;
+}
+
+/* ---- stats ------------------------------------------------------------ */
+
+static void
+add_u64(json_t *o, const char *k, uint64_t v)
+{
+	json_object_set_new(o, k, json_integer((json_int_t)v));
+}
+
+static void
+add_drops(json_t *drops, const struct stk_stats *s)
+{
+	for (unsigned int r = 0; r < STK_DROP_MAX; r++) {
+		json_t *cur = json_object_get(drops, stk_drop_name(r));
+		uint64_t base = cur ? (uint64_t)json_integer_value(cur) : 0;
+		add_u64(drops, stk_drop_name(r), base + s->drops[r]);
+	}
+}
+
+static json_t *
+worker_stats(const struct gw_worker *w, json_t *total_drops)
+{
+	const struct gw_wstats *ws = &w->stats;
+	const struct stk_stats *ss = stk_get_stats(w->stk);
+	json_t *o = json_object(), *drops = json_object(), *stack = json_object();
+
+	add_u64(o, "id", w->id);
+	add_u64(o, "rx_packets", ws->rx_pkts);
+	add_u64(o, "rx_bytes", ws->rx_bytes);
+	add_u64(o, "tx_packets", ws->tx_pkts);
+	add_u64(o, "tx_bytes", ws->tx_bytes);
+	add_u64(o, "tx_drops", ws->tx_drops);
+	add_u64(o, "redirected_out", ws->redirected_out);
+	add_u64(o, "redirected_in", ws->redirected_in);
+	add_u64(o, "redirect_drops", ws->redirect_drops);
+	add_u64(o, "arp_copies", ws->arp_copies);
+	add_u64(o, "arp_copy_drops", ws->arp_copy_drops);
+	add_u64(o, "commands", ws->cmds);
+	add_u64(o, "loops", ws->loops);
+	add_u64(o, "busy_cycles", ws->busy_cycles);
+	add_u64(o, "idle_cycles", ws->idle_cycles);
+	add_u64(o, "sleeps", ws->sleeps);
+	add_u64(stack, "rx_packets", ss->rx_pkts);
+	add_u64(stack, "rx_bytes", ss->rx_bytes);
+	add_u64(stack, "tx_packets", ss->tx_pkts);
+	add_u64(stack, "tx_bytes", ss->tx_bytes);
+	add_u64(stack, "arp_requests_in", ss->arp_requests_in);
+	add_u64(stack, "arp_replies_in", ss->arp_replies_in);
+	add_u64(stack, "arp_requests_out", ss->arp_requests_out);
+	add_u64(stack, "arp_replies_out", ss->arp_replies_out);
+	add_u64(stack, "arp_gratuitous_out", ss->arp_gratuitous_out);
+	add_u64(stack, "ip_in", ss->ip_in);
+	add_u64(stack, "ip_out", ss->ip_out);
+	add_u64(stack, "icmp_echo_in", ss->icmp_echo_in);
+	add_u64(stack, "icmp_echo_out", ss->icmp_echo_out);
+	add_u64(stack, "icmp_errors_in", ss->icmp_errors_in);
+	add_drops(drops, ss);
+	add_drops(total_drops, ss);
+	json_object_set_new(o, "stack", stack);
+	json_object_set_new(o, "drops", drops);
+	return o;
+}
+
+static void
+add_impair(json_t *o, const char *k, const struct gw_impair *im, json_t *sum)
+{
+	const struct gw_impair_stats *s;
+	json_t *cur = json_object_get(sum, k);
+
+	if (im == NULL)
+		return;
+	s = gw_impair_get_stats(im);
+	if (cur == NULL) {
+		cur = json_object();
+		json_object_set_new(sum, k, cur);
+	}
+	static const char *const names[] = {"in",	 "out",	     "dropped", "duplicated",
+					    "reordered", "delayed", "overflow", "nomem", "held"};
+	const uint64_t vals[] = {s->in,	       s->out,	    s->dropped, s->duplicated, s->reordered,
+				 s->delayed,   s->overflow, s->nomem,	s->held};
+	for (unsigned int i = 0; i < RTE_DIM(names); i++) {
+		json_t *v = json_object_get(cur, names[i]);
+		add_u64(cur, names[i], (v ? (uint64_t)json_integer_value(v) : 0) + vals[i]);
+	}
+	(void)o;
+}
+
+static json_t *
+port_stats(struct ctl_daemon *d, unsigned int p)
+{
+	const struct gw_port *port = &d->dp.ports[p];
+	struct rte_eth_stats es = {0};
+	json_t *o = json_object(), *imp = json_object();
+
+	rte_eth_stats_get(port->port_id, &es);
+	json_object_set_new(o, "name", json_string(port->name));
+	add_u64(o, "rx_packets", es.ipackets);
+	add_u64(o, "rx_bytes", es.ibytes);
+	add_u64(o, "tx_packets", es.opackets);
+	add_u64(o, "tx_bytes", es.obytes);
+	add_u64(o, "rx_missed", es.imissed);
+	add_u64(o, "rx_errors", es.ierrors);
+	add_u64(o, "tx_errors", es.oerrors);
+	add_u64(o, "rx_nombuf", es.rx_nombuf);
+	for (unsigned int i = 0; i < d->dp.n_workers; i++) {
+		add_impair(o, "rx", d->dp.workers[i]->imp_rx[p], imp);
+		add_impair(o, "tx", d->dp.workers[i]->imp_tx[p], imp);
+	}
+	json_object_set_new(o, "impair", imp);
+	return o;
+}
+
+static json_t *
+mbuf_stats(void)
+{
+	json_t *pools = json_array();
+	uint64_t in_use = 0;
+
+	for (unsigned int s = 0; s < RTE_MAX_NUMA_NODES; s++) {
+		struct rte_mempool *mp = gw_eal_pool_at(s);
+		if (mp == NULL)
+			continue;
+		unsigned int used = rte_mempool_in_use_count(mp);
+		in_use += used;
+		json_array_append_new(pools, json_pack("{s:s, s:i, s:i, s:i, s:i}", "name",
+						       mp->name, "socket", s, "size", mp->size,
+						       "in_use", used, "available",
+						       rte_mempool_avail_count(mp)));
+	}
+	return json_pack("{s:I, s:o}", "in_use", (json_int_t)in_use, "pools", pools);
+}
+
+json_t *
+ctl_stats_json(struct ctl_daemon *d)
+{
+	json_t *ports = json_array(), *workers = json_array(), *drops = json_object();
+	json_t *totals = json_object();
+	uint64_t rx = 0, tx = 0, redir = 0;
+
+	for (unsigned int p = 0; p < d->dp.n_ports; p++)
+		json_array_append_new(ports, port_stats(d, p));
+	for (unsigned int i = 0; i < d->dp.n_workers; i++) {
+		const struct gw_worker *w = d->dp.workers[i];
+		json_array_append_new(workers, worker_stats(w, drops));
+		rx += w->stats.rx_pkts;
+		tx += w->stats.tx_pkts;
+		redir += w->stats.redirected_out;
+	}
+	add_u64(totals, "rx_packets", rx);
+	add_u64(totals, "tx_packets", tx);
+	add_u64(totals, "redirected", redir);
+	json_object_set_new(totals, "drops", drops);
+	return json_pack("{s:o, s:o, s:o, s:o}", "ports", ports, "workers", workers, "totals",
+			 totals, "mbufs", mbuf_stats());
+}
+
+static int
+cmd_stats(void *arg, json_t *args, json_t **result, struct ctl_error *err)
+{
+	(void)args;
+	(void)err;
+	*result = ctl_stats_json(arg);
+	return 0;
+}
+
+/* ---- arp -------------------------------------------------------------- */
+
+static int
+arp_from_worker(struct ctl_daemon *d, unsigned int w, json_t *entries, struct ctl_error *err)
+{
+	struct gw_cmd *c = calloc(1, sizeof(*c));
+	int rc;
+
+	if (c == NULL || (c->arp.entries = calloc(ARP_DUMP_MAX, sizeof(*c->arp.entries))) == NULL) {
+		free(c);
+		ctl_error_set(err, ENOMEM, "no memory for the ARP dump");
+		return -ENOMEM;
+	}
+	c->type = GW_CMD_ARP_DUMP;
+	c->arp.max = ARP_DUMP_MAX;
+	rc = gw_dp_cmd_call(&d->dp, w, c, CMD_TIMEOUT_MS);
+	if (rc == -ETIMEDOUT) { /* the worker frees nothing; the event path does */
+		ctl_error_set(err, ETIMEDOUT, "worker %u did not answer within %u ms", w,
+			      CMD_TIMEOUT_MS);
+		return rc;
+	}
+	for (unsigned int i = 0; rc == 0 && i < c->arp.n; i++) {
+		const struct stk_arp_entry *e = &c->arp.entries[i];
+		json_array_append_new(
+			entries,
+			json_pack("{s:i, s:o, s:o, s:s, s:s, s:I, s:i}", "worker", w, "ip",
+				  ip_json(e->ip), "mac", mac_json(&e->mac), "port",
+				  d->dp.ports[e->port_idx].name, "state",
+				  stk_arp_state_name(e->state), "age_ms", (json_int_t)e->age_ms,
+				  "pending", e->pending));
+	}
+	if (rc != 0)
+		ctl_error_set(err, -rc, "worker %u inbox full", w);
+	free(c->arp.entries);
+	free(c);
+	return rc;
+}
+
+static int
+cmd_arp(void *arg, json_t *args, json_t **result, struct ctl_error *err)
+{
+	struct ctl_daemon *d = arg;
+	json_t *entries = json_array();
+
+	(void)args;
+	for (unsigned int w = 0; w < d->dp.n_workers; w++) {
+		int rc = arp_from_worker(d, w, entries, err);
+		if (rc != 0) {
+			json_decref(entries);
+			return rc;
+		}
+	}
+	*result = json_pack("{s:o}", "entries", entries);
+	return 0;
+}
+
+/* ---- ip-routes -------------------------------------------------------- */
+
+static int
+cmd_ip_routes(void *arg, json_t *args, json_t **result, struct ctl_error *err)
+{
+	struct ctl_daemon *d = arg;
+	const struct gw_snapshot *s = gw_snapmgr_current(d->dp.snap);
+	unsigned int max = CTL_MAX_ROUTES + CTL_MAX_PORTS * CTL_MAX_ADDRS;
+	struct stk_route_entry *r = calloc(max, sizeof(*r));
+	json_t *routes = json_array();
+	unsigned int n;
+
+	(void)args;
+	if (r == NULL) {
+		json_decref(routes);
+		ctl_error_set(err, ENOMEM, "no memory");
+		return -ENOMEM;
+	}
+	/* the control thread publishes snapshots itself, so s stays valid here */
+	n = RTE_MIN(stk_routes_dump(s->routes, r, max), max);
+	for (unsigned int i = 0; i < n; i++) {
+		json_array_append_new(
+			routes, json_pack("{s:o, s:o, s:s, s:s}", "prefix",
+					  prefix_json(r[i].prefix, r[i].plen), "via",
+					  r[i].gw ? ip_json(r[i].gw) : json_null(), "port",
+					  d->dp.ports[r[i].port_idx].name, "type",
+					  r[i].gw ? "static" : "connected"));
+	}
+	free(r);
+	*result = json_pack("{s:I, s:o}", "generation", (json_int_t)s->generation, "routes",
+			    routes);
+	return 0;
+}
+
+/* ---- wait-ready ------------------------------------------------------- */
+
+static int
+cmd_wait_ready(void *arg, json_t *args, json_t **result, struct ctl_error *err)
+{
+	struct ctl_daemon *d = arg;
+
+	(void)args;
+	(void)err;
+	if (d->state != CTL_STATE_RUNNING)
+		return CTL_AGAIN;
+	*result = json_pack("{s:b}", "ready", 1);
+	return 0;
+}
+
+int
+ctl_cmds_register(struct ctl_server *srv, struct ctl_daemon *d)
+{
+	int rc = ctl_server_register(srv, "status", cmd_status, d);
+
+	rc = rc ?: ctl_server_register(srv, "stats", cmd_stats, d);
+	rc = rc ?: ctl_server_register(srv, "arp", cmd_arp, d);
+	rc = rc ?: ctl_server_register(srv, "ip-routes", cmd_ip_routes, d);
+	rc = rc ?: ctl_server_register(srv, "wait-ready", cmd_wait_ready, d);
+	return rc;
+}

@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * ctl_config_parse.h - internals shared by the ctl_config*.c files; nothing
+ * outside the loader includes it.
+ *
+ * Every group of the file is described by a table of keywords. A keyword names
+ * the function that parses its value and where the value goes (an offset into
+ * the object the group fills), plus the bounds the function checks. cfg_walk()
+ * runs a group through its table in file order; the first failure stops the
+ * load, its message already written by cfg_fail().
+ */
+#ifndef MESHGW_CTL_CONFIG_PARSE_H
+#define MESHGW_CTL_CONFIG_PARSE_H
+
+#include <libconfig.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ctl_config.h"
+
+struct cfg_parse {
+	const char *name;     /* file name used in messages */
+	char *err;	      /* message buffer (may be NULL) */
+	size_t errlen;	      /* its size */
+	struct ctl_config *c; /* the config being filled */
+	const config_setting_t *routes; /* ip_routes, resolved after the walk */
+};
+
+struct cfg_kw;
+
+/* Parses setting s for keyword kw into obj (the object the group fills).
+ * Returns 0, or -EINVAL after cfg_fail(). */
+typedef int (*cfg_kw_fn)(struct cfg_parse *ps, const config_setting_t *s, const struct cfg_kw *kw,
+			 void *obj);
+
+struct cfg_kw {
+	const char *name;
+	cfg_kw_fn parse;
+	size_t off;	   /* offset of the field in obj */
+	size_t size;	   /* and its size: 1, 2, 4 or 8 for numbers, capacity for strings */
+	int64_t min, max;  /* bounds: numbers, durations (us), string lengths */
+	const void *arg;   /* choices (NULL-terminated) for enums, sub-table for groups */
+};
+
+/* Where a field lives, for the keyword tables. */
+#define CFG_AT(type, field) .off = offsetof(type, field), .size = sizeof(((type *)0)->field)
+
+/* Writes "file:line: message" (line of s; line 1 for the root, where a missing
+ * top-level setting belongs) and returns -EINVAL. */
+int cfg_fail(struct cfg_parse *ps, const config_setting_t *s, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Same at a given line. */
+int cfg_fail_at(struct cfg_parse *ps, int line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* The field kw describes inside obj. */
+static inline void *
+cfg_field(void *obj, const struct cfg_kw *kw)
+{
+	return (char *)obj + kw->off;
+}
+
+/* Runs every member of group s through table kws (NULL-name terminated). */
+int cfg_walk(struct cfg_parse *ps, const config_setting_t *s, const struct cfg_kw *kws, void *obj);
+
+/* The closest name in the NULL-terminated table within edit distance 2, or NULL. */
+const char *cfg_suggest(const char *name, const struct cfg_kw *kws);
+
+/* Generic keyword parsers; bounds and field from the keyword. */
+int cfg_uint(struct cfg_parse *ps, const config_setting_t *s, const struct cfg_kw *kw, void *obj);
+int cfg_pow2(struct cfg_parse *ps, const config_setting_t *s, const struct cfg_kw *kw, void *obj);
+int cfg_duration(struct cfg_parse *ps, const config_setting_t *s, const struct cfg_kw *kw,
+		 void *obj);
+int cfg_choice(struct cfg_parse *ps, const config_setting_t *s, const struct cfg_kw *kw, void *obj);
+int cfg_bool(struct cfg_parse *ps, const config_setting_t *s, const struct cfg_kw *kw, void *obj);
+int cfg_prob(struct cfg_parse *ps, const config_setting_t *s, const struct cfg_kw *kw, void *obj);
+int cfg_group(struct cfg_parse *ps, const config_setting_t *s, const struct cfg_kw *kw, void *obj);
+
+/* A string of kw->min..kw->max characters into *out; -EINVAL after cfg_fail(). */
+int cfg_string(struct cfg_parse *ps, const config_setting_t *s, const struct cfg_kw *kw,
+	       const char **out);
+/* Same, then copied into the field (capacity kw->size). */
+int cfg_str(struct cfg_parse *ps, const config_setting_t *s, const struct cfg_kw *kw, void *obj);
+/* Copies a string already checked to fit into the field (capacity kw->size). */
+void cfg_copy(void *obj, const struct cfg_kw *kw, const char *v);
+
+/* s must be a group; its members parsed with kws into obj. */
+int cfg_need_group(struct cfg_parse *ps, const config_setting_t *s, const char *name);
+/* s must be a list of groups (an empty array counts as an empty list). */
+int cfg_need_group_list(struct cfg_parse *ps, const config_setting_t *s, const char *name);
+
+/* IPv4 text forms, host byte order. 0 or -EINVAL (nothing reported). */
+int cfg_parse_ipv4(const char *text, uint32_t *addr);
+int cfg_parse_prefix(const char *text, uint32_t *addr, uint8_t *plen);
+uint32_t cfg_mask(uint8_t plen);
+/* "a.b.c.d" into buf (at least 16 bytes). */
+const char *cfg_fmt_ipv4(uint32_t addr, char *buf, size_t len);
+
+/* Lexical checks libconfig 1.5 does not make: @include (we read one file, and
+ * the loader must not open others) and integers it would silently truncate.
+ * Returns 0 or -EINVAL after cfg_fail(). Runs before libconfig when only_include,
+ * after a successful parse otherwise. */
+int cfg_lex_check(struct cfg_parse *ps, const char *text, bool only_include);
+
+/* Sections: tables of the plain top-level groups, parsers of the others. */
+extern const struct cfg_kw cfg_eal_kws[], cfg_arp_kws[], cfg_ctl_kws[], cfg_admin_kws[],
+	cfg_log_kws[];
+int cfg_sec_workers(struct cfg_parse *ps, const config_setting_t *s, const struct cfg_kw *kw,
+		    void *obj);
+int cfg_sec_ports(struct cfg_parse *ps, const config_setting_t *s, const struct cfg_kw *kw,
+		  void *obj);
+int cfg_sec_routes(struct cfg_parse *ps, const config_setting_t *s, const struct cfg_kw *kw,
+		   void *obj);
+
+/* After the walk: default worker placement. */
+void cfg_workers_finish(struct ctl_config *c);
+/* After the walk: every route's port, by name or by the subnet holding via. */
+int cfg_routes_resolve(struct cfg_parse *ps);
+
+/* Defaults of one port (ctl_config_defaults() applies them to every slot). */
+void cfg_port_defaults(struct ctl_port_conf *p);
+
+#endif /* MESHGW_CTL_CONFIG_PARSE_H */

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * ctl_daemon.h - the daemon's control-thread state shared by its command
+ * handlers (ctl_cmds.c) and the metrics exporter (ctl_metrics.c). Control
+ * thread only.
+ */
+#ifndef MESHGW_CTL_DAEMON_H
+#define MESHGW_CTL_DAEMON_H
+
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "ctl_config.h"
+#include "ctl_server.h"
+#include "gw_worker.h"
+
+enum ctl_state { CTL_STATE_STARTING, CTL_STATE_RUNNING, CTL_STATE_STOPPING };
+
+struct ctl_daemon {
+	struct ctl_config *conf;
+	struct gw_dp dp;
+	enum ctl_state state;
+	uint64_t start_ms;
+};
+
+/* Registers status, stats, arp, ip-routes and wait-ready. 0 or -errno. */
+int ctl_cmds_register(struct ctl_server *srv, struct ctl_daemon *d);
+
+/* The document of the `stats` command and /stats. New reference. */
+json_t *ctl_stats_json(struct ctl_daemon *d);
+
+/* The admin HTTP handler: /metrics (Prometheus text), /stats (JSON). */
+int ctl_metrics_http(void *arg, const char *path, char **body, size_t *len, const char **ctype);
+
+#endif /* MESHGW_CTL_DAEMON_H */

@@ -1,0 +1,213 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * ctl_main.c - the meshgw daemon: command line, config, EAL and dataplane
+ * start-up, then the control thread's event loop (ctl socket, admin HTTP,
+ * snapshot reclamation, worker events) until SIGINT/SIGTERM, then an orderly
+ * shutdown that frees everything and exits 0.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_eal.h>
+#include <rte_errno.h>
+
+#include "ctl_admin.h"
+#include "ctl_daemon.h"
+#include "ctl_loop.h"
+#include "ctl_server.h"
+#include "gw_eal.h"
+#include "gw_log.h"
+
+#define DEFAULT_CONF "conf/meshgw.conf"
+
+int gw_log_level = GW_LOG_INFO;
+static volatile sig_atomic_t stop_requested;
+
+struct opts {
+	const char *conf;
+	const char *socket;
+	int check;
+};
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+static void
+usage(FILE *f)
+{
+	fprintf(f, "usage: meshgw [-c FILE] [-s SOCKET] [--check] [--version]\n"
+		   "  -c, --config FILE   configuration (default " DEFAULT_CONF ")\n"
+		   "  -s, --socket PATH   ctl socket (overrides MESHGW_CTL and the config)\n"
+		   "      --check         validate the configuration and exit\n"
+		   "      --version       print the version and exit\n");
+}
+
+static int
+parse_opts(int argc, char **argv, struct opts *o)
+{
+	static const struct option lo[] = {
+		{"config", required_argument, NULL, 'c'}, {"socket", required_argument, NULL, 's'},
+		{"check", no_argument, NULL, 'C'},	  {"version", no_argument, NULL, 'V'},
+		{"help", no_argument, NULL, 'h'},	  {NULL, 0, NULL, 0},
+	};
+	int c;
+
+	o->conf = DEFAULT_CONF;
+	while ((c = getopt_long(argc, argv, "c:s:h", lo, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			o->conf = optarg;
+			break;
+		case 's':
+			o->socket = optarg;
+			break;
+		case 'C':
+			o->check = 1;
+			break;
+		case 'V':
+			printf("meshgw %s\n", MESHGW_VERSION);
+			exit(0);
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			usage(stderr);
+			return -EINVAL;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* -s beats MESHGW_CTL beats the config file. */
+static int
+apply_socket_override(struct ctl_config *c, const char *opt)
+{
+	const char *path = opt ? opt : getenv("MESHGW_CTL");
+
+	if (path == NULL || *path == '\0')
+		return 0;
+	if (strlen(path) >= sizeof(c->ctl.socket)) {
+		fprintf(stderr, "meshgw: socket path too long: %s\n", path);
+		return -ENAMETOOLONG;
+	}
+	snprintf(c->ctl.socket, sizeof(c->ctl.socket), "%s", path);
+	return 0;
+}
+
+static void
+tick(void *arg)
+{
+	struct ctl_daemon *d = arg;
+
+	gw_dp_poll_events(&d->dp);
+	if (d->dp.snap != NULL)
+		gw_snapmgr_reclaim(d->dp.snap);
+	if (d->state == CTL_STATE_STARTING && gw_dp_ready(&d->dp)) {
+		d->state = CTL_STATE_RUNNING;
+		GW_LOG(INFO, "ready: %u worker(s), %u port(s)", d->dp.n_workers, d->dp.n_ports);
+	}
+}
+
+static int
+run_control(struct ctl_daemon *d)
+{
+	struct ctl_loop *loop = ctl_loop_create(10);
+	struct ctl_server *srv = NULL;
+	struct ctl_admin *admin = NULL;
+	int rc = -1;
+
+	if (loop == NULL)
+		goto out;
+	srv = ctl_server_create(loop, d->conf->ctl.socket);
+	if (srv == NULL) {
+		GW_LOG(ERROR, "ctl socket %s: %s", d->conf->ctl.socket, strerror(errno));
+		goto out;
+	}
+	if (ctl_cmds_register(srv, d) != 0)
+		goto out;
+	if (d->conf->admin.enabled) {
+		admin = ctl_admin_create(loop, d->conf->admin.address, d->conf->admin.port,
+					 ctl_metrics_http, d);
+		if (admin == NULL) {
+			GW_LOG(ERROR, "admin port %u: %s", d->conf->admin.port, strerror(errno));
+			goto out;
+		}
+	}
+	ctl_loop_on_tick(loop, tick, d);
+	while (!stop_requested)
+		ctl_loop_run_once(loop);
+	rc = 0;
+out:
+	d->state = CTL_STATE_STOPPING;
+	ctl_admin_free(admin);
+	ctl_server_free(srv);
+	ctl_loop_free(loop);
+	return rc;
+}
+
+static int
+load_config(const struct opts *o, struct ctl_config *c)
+{
+	char err[512];
+	int rc = ctl_config_load_file(o->conf, c, err, sizeof(err));
+
+	if (rc != 0) {
+		fprintf(stderr, "meshgw: %s\n", err);
+		return rc;
+	}
+	return apply_socket_override(c, o->socket);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct ctl_daemon d = {0};
+	struct opts o = {0};
+	char err[512] = "";
+	int rc;
+
+	if (parse_opts(argc, argv, &o) != 0)
+		return 64;
+	d.conf = calloc(1, sizeof(*d.conf));
+	if (d.conf == NULL || load_config(&o, d.conf) != 0)
+		return 1;
+	if (o.check) {
+		printf("meshgw: %s: configuration OK\n", o.conf);
+		free(d.conf);
+		return 0;
+	}
+	gw_log_level = (int)d.conf->log.level;
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGPIPE, SIG_IGN);
+	d.start_ms = ctl_now_ms();
+	rc = gw_eal_init(d.conf);
+	if (rc < 0) {
+		fprintf(stderr, "meshgw: EAL init failed: %s\n", rte_strerror(-rc));
+		free(d.conf);
+		return 1;
+	}
+	rc = gw_dp_start(&d.dp, d.conf, err, sizeof(err));
+	if (rc != 0)
+		fprintf(stderr, "meshgw: %s\n", err);
+	else
+		rc = run_control(&d);
+	GW_LOG(INFO, "shutting down");
+	gw_dp_stop(&d.dp);
+	gw_eal_pools_free();
+	rte_eal_cleanup();
+	free(d.conf);
+	return rc == 0 ? 0 : 1;
+}

@@ -1,0 +1,190 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * ctl_metrics.c - admin HTTP paths: /metrics renders the `stats` document in
+ * the Prometheus text format (one family per counter, samples labelled by
+ * port, worker, reason), /stats serves the document itself. Deriving both
+ * from one document keeps them in agreement. Control thread only.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl_daemon.h"
+
+/* Counters whose key holds a total rather than a gauge. */
+static int
+is_gauge(const char *key)
+{
+	return strcmp(key, "id") == 0 || strcmp(key, "held") == 0;
+}
+
+/* One family: meshgw_<family>_<key> over every element of arr, labelled
+ * label=<elem[labkey]>. Keys are those of the first element. */
+static void
+emit_family(FILE *f, const char *family, json_t *arr, const char *label, const char *labkey)
+{
+	json_t *first = json_array_get(arr, 0);
+	const char *key;
+	json_t *v;
+
+	if (first == NULL)
+		return;
+	json_object_foreach(first, key, v)
+	{
+		if (!json_is_integer(v) || is_gauge(key))
+			continue;
+		fprintf(f, "# TYPE meshgw_%s_%s_total counter\n", family, key);
+		size_t i;
+		json_t *e;
+		json_array_foreach(arr, i, e)
+		{
+			json_t *lv = json_object_get(e, labkey);
+			json_t *x = json_object_get(e, key);
+			if (json_is_string(lv))
+				fprintf(f, "meshgw_%s_%s_total{%s=\"%s\"} %" JSON_INTEGER_FORMAT "\n",
+					family, key, label, json_string_value(lv),
+					json_integer_value(x));
+			else
+				fprintf(f,
+					"meshgw_%s_%s_total{%s=\"%" JSON_INTEGER_FORMAT
+					"\"} %" JSON_INTEGER_FORMAT "\n",
+					family, key, label, json_integer_value(lv),
+					json_integer_value(x));
+		}
+	}
+}
+
+/* Nested per-worker objects (stack counters) flattened as their own family. */
+static void
+emit_nested(FILE *f, const char *family, json_t *workers, const char *sub)
+{
+	json_t *arr = json_array();
+	size_t i;
+	json_t *w;
+
+	json_array_foreach(workers, i, w)
+	{
+		json_t *o = json_deep_copy(json_object_get(w, sub));
+		if (o == NULL)
+			continue;
+		json_object_set(o, "id", json_object_get(w, "id"));
+		json_array_append_new(arr, o);
+	}
+	emit_family(f, family, arr, "worker", "id");
+	json_decref(arr);
+}
+
+static void
+emit_drops(FILE *f, json_t *workers)
+{
+	size_t i;
+	json_t *w;
+
+	fprintf(f, "# HELP meshgw_drops_total Frames dropped by the stack, by reason.\n"
+		   "# TYPE meshgw_drops_total counter\n");
+	json_array_foreach(workers, i, w)
+	{
+		const char *reason;
+		json_t *v;
+		json_object_foreach(json_object_get(w, "drops"), reason, v)
+		{
+			fprintf(f,
+				"meshgw_drops_total{worker=\"%" JSON_INTEGER_FORMAT
+				"\",reason=\"%s\"} %" JSON_INTEGER_FORMAT "\n",
+				json_integer_value(json_object_get(w, "id")), reason,
+				json_integer_value(v));
+		}
+	}
+}
+
+static void
+emit_impair(FILE *f, json_t *ports)
+{
+	size_t i;
+	json_t *p;
+
+	fprintf(f, "# HELP meshgw_impair_packets_total Impairment layer decisions.\n"
+		   "# TYPE meshgw_impair_packets_total counter\n");
+	json_array_foreach(ports, i, p)
+	{
+		const char *dir;
+		json_t *d;
+		json_object_foreach(json_object_get(p, "impair"), dir, d)
+		{
+			const char *what;
+			json_t *v;
+			json_object_foreach(d, what, v)
+			{
+				fprintf(f,
+					"meshgw_impair_packets_total{port=\"%s\",dir=\"%s\",what="
+					"\"%s\"} %" JSON_INTEGER_FORMAT "\n",
+					json_string_value(json_object_get(p, "name")), dir, what,
+					json_integer_value(v));
+			}
+		}
+	}
+}
+
+static void
+emit_mbufs(FILE *f, json_t *mbufs)
+{
+	size_t i;
+	json_t *p;
+
+	fprintf(f, "# HELP meshgw_mbufs_in_use Mbufs taken from each pool.\n"
+		   "# TYPE meshgw_mbufs_in_use gauge\n");
+	json_array_foreach(json_object_get(mbufs, "pools"), i, p)
+		fprintf(f, "meshgw_mbufs_in_use{pool=\"%s\"} %" JSON_INTEGER_FORMAT "\n",
+			json_string_value(json_object_get(p, "name")),
+			json_integer_value(json_object_get(p, "in_use")));
+}
+
+static char *
+metrics_text(struct ctl_daemon *d, size_t *len)
+{
+	json_t *st = ctl_stats_json(d);
+	char *buf = NULL;
+	FILE *f = open_memstream(&buf, len);
+
+	if (f == NULL) {
+		json_decref(st);
+		return NULL;
+	}
+	fprintf(f, "# TYPE meshgw_up gauge\nmeshgw_up 1\n");
+	fprintf(f, "# TYPE meshgw_ready gauge\nmeshgw_ready %d\n", gw_dp_ready(&d->dp) ? 1 : 0);
+	fprintf(f, "# TYPE meshgw_config_generation gauge\nmeshgw_config_generation %" PRIu64 "\n",
+		gw_snapmgr_generation(d->dp.snap));
+	emit_family(f, "port", json_object_get(st, "ports"), "port", "name");
+	emit_family(f, "worker", json_object_get(st, "workers"), "worker", "id");
+	emit_nested(f, "stack", json_object_get(st, "workers"), "stack");
+	emit_drops(f, json_object_get(st, "workers"));
+	emit_impair(f, json_object_get(st, "ports"));
+	emit_mbufs(f, json_object_get(st, "mbufs"));
+	fclose(f);
+	json_decref(st);
+	return buf;
+}
+
+int
+ctl_metrics_http(void *arg, const char *path, char **body, size_t *len, const char **ctype)
+{
+	struct ctl_daemon *d = arg;
+
+	if (strcmp(path, "/metrics") == 0) {
+		*body = metrics_text(d, len);
+		*ctype = "text/plain; version=0.0.4; charset=utf-8";
+		return *body ? 200 : 500;
+	}
+	if (strcmp(path, "/stats") == 0) {
+		json_t *st = ctl_stats_json(d);
+		*body = json_dumps(st, JSON_COMPACT);
+		json_decref(st);
+		*len = *body ? strlen(*body) : 0;
+		*ctype = "application/json";
+		return *body ? 200 : 500;
+	}
+	*body = strdup("not found\n");
+	*len = *body ? strlen(*body) : 0;
+	*ctype = "text/plain";
+	return 404;
+}

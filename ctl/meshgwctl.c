@@ -1,0 +1,877 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * meshgwctl.c - the operator's client for the ctl socket: sends one request
+ * line, waits for one reply line, prints the result as tables (or as JSON
+ * with --json, and nothing else on stdout). Links no DPDK: only the protocol
+ * codec and jansson.
+ *
+ * Exit status: 0 ok, 1 the daemon answered with an error (or no answer in
+ * time), 2 the daemon cannot be reached, 64 usage error.
+ */
+#define _GNU_SOURCE /* GNU strerror_r */
+#include <errno.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "ctl_proto.h"
+
+#ifndef MESHGW_VERSION
+#define MESHGW_VERSION "unknown"
+#endif
+
+#define DEFAULT_SOCK	 "/run/meshgw/meshgw.sock"
+#define EXIT_FAIL	 1
+#define EXIT_UNREACHABLE 2
+#define EXIT_USAGE	 64
+#define REPLY_MAX	 (16u << 20)
+#define REPLY_TIMEOUT_MS 10000
+#define READY_SLACK_MS	 2000
+#define RETRY_MS	 100
+#define TIMEOUT_MAX_MS	 600000 /* the daemon's cap on args.timeout_ms */
+#define CELL_MAX	 256
+
+struct opts {
+	const char *sock;
+	bool json;
+	bool help;
+	bool version;
+	long timeout_ms; /* -1: not given */
+	int npos;
+	char **pos; /* COMMAND [ARGS...] */
+};
+
+/* One table column: a key of the row objects, or a computed cell. */
+struct col {
+	const char *key;
+	const char *title;
+	void (*fmt)(json_t *row, char *buf, size_t n);
+};
+
+/* How a command's result is printed without --json. */
+struct command {
+	const char *name;
+	const char *shape; /* a key the result must have, else print generically */
+	void (*print)(json_t *result);
+};
+
+#define NCOLS(a) (sizeof(a) / sizeof((a)[0]))
+
+/* ---- small helpers ---------------------------------------------------- */
+
+static uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static const char *
+errstr(int e, char *buf, size_t n)
+{
+	return strerror_r(e, buf, n);
+}
+
+static void
+sleep_ms(unsigned int ms)
+{
+	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000};
+
+	nanosleep(&ts, NULL);
+}
+
+static void
+usage(FILE *f)
+{
+	fputs("usage: meshgwctl [-s PATH] [--json] [--timeout DUR] COMMAND [ARGS...]\n"
+	      "\n"
+	      "Asks the meshgw daemon over its control socket.\n"
+	      "\n"
+	      "commands:\n"
+	      "  status                      daemon state, workers and ports\n"
+	      "  stats                       port, worker and mbuf counters\n"
+	      "  arp                         the workers' ARP tables\n"
+	      "  ip-routes                   the IPv4 routing table\n"
+	      "  wait-ready [--timeout DUR]  wait until the daemon is ready (default 10s)\n"
+	      "  call CMD [JSON-ARGS]        send any command with a JSON object of arguments\n"
+	      "\n"
+	      "options:\n"
+	      "  -s, --socket PATH    control socket (default: $MESHGW_CTL, else " DEFAULT_SOCK
+	      ")\n"
+	      "  -j, --json           print the result as JSON, nothing else\n"
+	      "  -t, --timeout DUR    how long to wait for the reply, or for readiness\n"
+	      "                       (wait-ready); DUR is 500ms, 10s, 1m... (max 10m)\n"
+	      "  -h, --help           this text\n"
+	      "  -V, --version        print the version\n"
+	      "\n"
+	      "exit status: 0 ok, 1 the daemon reported an error or did not answer in time,\n"
+	      "2 the daemon cannot be reached, 64 usage error\n",
+	      f);
+}
+
+static int
+usage_error(const char *fmt, const char *what)
+{
+	fprintf(stderr, "meshgwctl: ");
+	fprintf(stderr, fmt, what);
+	fprintf(stderr, "\n\n");
+	usage(stderr);
+	return EXIT_USAGE;
+}
+
+/* "500ms", "10s", "1m", or bare seconds. 0 or -EINVAL. */
+static int
+parse_duration(const char *s, long *ms)
+{
+	char *end;
+	unsigned long v;
+	unsigned long mult;
+
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno != 0)
+		return -EINVAL;
+	if (strcmp(end, "ms") == 0)
+		mult = 1;
+	else if (strcmp(end, "s") == 0 || *end == '\0')
+		mult = 1000;
+	else if (strcmp(end, "m") == 0)
+		mult = 60000;
+	else
+		return -EINVAL;
+	if (v > TIMEOUT_MAX_MS / mult)
+		return -EINVAL;
+	*ms = (long)(v * mult);
+	return 0;
+}
+
+/* ---- command line ----------------------------------------------------- */
+
+/* The value of an option given as "--opt V", "--opt=V" or "-oV". NULL: none. */
+static const char *
+opt_value(int argc, char **argv, int *i, const char *arg, size_t namelen)
+{
+	if (arg[namelen] == '=' && arg[1] == '-')
+		return arg + namelen + 1;
+	if (arg[namelen] != '\0' && arg[1] != '-')
+		return arg + namelen;
+	if (arg[namelen] != '\0' || *i + 1 >= argc)
+		return NULL;
+	return argv[++*i];
+}
+
+static bool
+opt_is(const char *arg, const char *shrt, const char *lng)
+{
+	size_t n = strlen(lng);
+
+	if (strncmp(arg, shrt, 2) == 0)
+		return true;
+	return strncmp(arg, lng, n) == 0 && (arg[n] == '\0' || arg[n] == '=');
+}
+
+static int
+parse_option(int argc, char **argv, int *i, struct opts *o)
+{
+	const char *a = argv[*i];
+	const char *v;
+
+	if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+		o->help = true;
+	} else if (strcmp(a, "-V") == 0 || strcmp(a, "--version") == 0) {
+		o->version = true;
+	} else if (strcmp(a, "-j") == 0 || strcmp(a, "--json") == 0) {
+		o->json = true;
+	} else if (opt_is(a, "-s", "--socket")) {
+		v = opt_value(argc, argv, i, a, a[1] == '-' ? strlen("--socket") : 2);
+		if (v == NULL || *v == '\0')
+			return usage_error("%s needs a socket path", a);
+		o->sock = v;
+	} else if (opt_is(a, "-t", "--timeout")) {
+		v = opt_value(argc, argv, i, a, a[1] == '-' ? strlen("--timeout") : 2);
+		if (v == NULL)
+			return usage_error("%s needs a duration", a);
+		if (parse_duration(v, &o->timeout_ms) < 0)
+			return usage_error("bad duration '%s' (like 500ms, 10s, 1m; at most 10m)",
+					   v);
+	} else {
+		return usage_error("unknown option '%s'", a);
+	}
+	return 0;
+}
+
+/* Options may come anywhere (wait-ready --timeout 5s); "--" ends them. */
+static int
+parse_args(int argc, char **argv, struct opts *o)
+{
+	bool opts_done = false;
+	int rc;
+
+	o->timeout_ms = -1;
+	o->pos = calloc((size_t)argc, sizeof(*o->pos));
+	if (o->pos == NULL)
+		return EXIT_FAIL;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (!opts_done && strcmp(a, "--") == 0) {
+			opts_done = true;
+		} else if (!opts_done && a[0] == '-' && a[1] != '\0') {
+			rc = parse_option(argc, argv, &i, o);
+			if (rc != 0)
+				return rc;
+		} else {
+			o->pos[o->npos++] = argv[i];
+		}
+	}
+	if (o->sock == NULL)
+		o->sock = getenv("MESHGW_CTL");
+	if (o->sock == NULL || *o->sock == '\0')
+		o->sock = DEFAULT_SOCK;
+	return 0;
+}
+
+/* ---- talking to the daemon -------------------------------------------- */
+
+/* A connected socket or -errno. The send timeout also bounds connect(). */
+static int
+connect_sock(const char *path, uint64_t timeout_ms)
+{
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	struct timeval tv = {.tv_sec = (time_t)(timeout_ms / 1000),
+			     .tv_usec = (suseconds_t)(timeout_ms % 1000) * 1000};
+	int fd, e;
+
+	if (strlen(path) >= sizeof(sun.sun_path))
+		return -ENAMETOOLONG;
+	memcpy(sun.sun_path, path, strlen(path));
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (tv.tv_sec == 0 && tv.tv_usec == 0)
+		tv.tv_usec = 1000;
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
+		e = errno;
+		close(fd);
+		return -e;
+	}
+	return fd;
+}
+
+static int
+send_all(int fd, const char *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Reads up to the first '\n' before deadline. 0 with *line (malloc'd,
+ * NUL-terminated, no '\n'), -ETIMEDOUT, -ECONNRESET on EOF, -E2BIG, -errno. */
+static int
+read_line(int fd, uint64_t deadline, char **line)
+{
+	size_t len = 0, cap = 0;
+	char *buf = NULL, *nl = NULL;
+	int rc = 0;
+
+	while (nl == NULL) {
+		struct pollfd pfd = {.fd = fd, .events = POLLIN};
+		uint64_t now = now_ms();
+		ssize_t n;
+
+		if (now >= deadline) {
+			rc = -ETIMEDOUT;
+			break;
+		}
+		if (len + 4096 + 1 > cap) {
+			char *nbuf;
+
+			cap = cap ? cap * 2 : 65536;
+			nbuf = cap <= REPLY_MAX ? realloc(buf, cap) : NULL;
+			if (nbuf == NULL) {
+				rc = cap <= REPLY_MAX ? -ENOMEM : -E2BIG;
+				break;
+			}
+			buf = nbuf;
+		}
+		n = poll(&pfd, 1, (int)(deadline - now));
+		if (n == 0 || (n < 0 && errno == EINTR))
+			continue;
+		n = n < 0 ? -1 : read(fd, buf + len, cap - len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			rc = n == 0 ? -ECONNRESET : -errno;
+			break;
+		}
+		nl = memchr(buf + len, '\n', (size_t)n);
+		len += (size_t)n;
+	}
+	if (rc < 0) {
+		free(buf);
+		return rc;
+	}
+	*nl = '\0';
+	*line = buf;
+	return 0;
+}
+
+/* Sends one request (consumes req), reads and parses the reply object. */
+static int
+exchange(int fd, char *req, uint64_t deadline, json_t **reply)
+{
+	json_error_t jerr;
+	char *line = NULL;
+	int rc;
+
+	rc = req ? send_all(fd, req, strlen(req)) : -ENOMEM;
+	free(req);
+	if (rc == 0)
+		rc = read_line(fd, deadline, &line);
+	if (rc < 0)
+		return rc;
+	*reply = json_loads(line, 0, &jerr);
+	free(line);
+	if (*reply == NULL || !json_is_object(*reply) ||
+	    !json_is_boolean(json_object_get(*reply, "ok"))) {
+		json_decref(*reply);
+		*reply = NULL;
+		return -EBADMSG;
+	}
+	return 0;
+}
+
+static int
+unreachable(const char *path, int e)
+{
+	char buf[128];
+
+	fprintf(stderr, "meshgwctl: cannot reach meshgw at %s: %s%s\n", path,
+		errstr(e, buf, sizeof(buf)),
+		e == ENOENT || e == ECONNREFUSED ? " (is the daemon running?)" : "");
+	return EXIT_UNREACHABLE;
+}
+
+static int
+exchange_failed(const char *path, int e, uint64_t waited_ms)
+{
+	char buf[128];
+
+	if (e == ETIMEDOUT)
+		fprintf(stderr, "meshgwctl: no reply from meshgw at %s within %llu ms\n", path,
+			(unsigned long long)waited_ms);
+	else if (e == EBADMSG)
+		fprintf(stderr, "meshgwctl: malformed reply from meshgw at %s\n", path);
+	else if (e == ECONNRESET || e == EPIPE)
+		fprintf(stderr, "meshgwctl: meshgw at %s closed the connection\n", path);
+	else
+		fprintf(stderr, "meshgwctl: talking to meshgw at %s: %s\n", path,
+			errstr(e, buf, sizeof(buf)));
+	return EXIT_FAIL;
+}
+
+/* ---- printing ----------------------------------------------------------- */
+
+static void fmt_value(json_t *v, char *buf, size_t n);
+
+/* "a,b,c" for arrays, "k=v,k=v" for objects. */
+static void
+fmt_list(json_t *v, char *buf, size_t n)
+{
+	size_t used = 0, i;
+	const char *key;
+	json_t *item;
+	char cell[CELL_MAX];
+
+	buf[0] = '\0';
+	if (json_is_array(v)) {
+		json_array_foreach (v, i, item) {
+			fmt_value(item, cell, sizeof(cell));
+			used += (size_t)snprintf(buf + used, n - used, "%s%s", i ? "," : "", cell);
+			if (used >= n)
+				return;
+		}
+	} else {
+		json_object_foreach (v, key, item) {
+			fmt_value(item, cell, sizeof(cell));
+			used += (size_t)snprintf(buf + used, n - used, "%s%s=%s", used ? "," : "",
+						 key, cell);
+			if (used >= n)
+				return;
+		}
+	}
+	if (used == 0)
+		snprintf(buf, n, "-");
+}
+
+static void
+fmt_value(json_t *v, char *buf, size_t n)
+{
+	if (v == NULL || json_is_null(v))
+		snprintf(buf, n, "-");
+	else if (json_is_boolean(v))
+		snprintf(buf, n, "%s", json_is_true(v) ? "yes" : "no");
+	else if (json_is_integer(v))
+		snprintf(buf, n, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+	else if (json_is_real(v))
+		snprintf(buf, n, "%.1f", json_real_value(v));
+	else if (json_is_string(v))
+		snprintf(buf, n, "%s", json_string_value(v));
+	else
+		fmt_list(v, buf, n);
+}
+
+static void
+fmt_speed(json_t *row, char *buf, size_t n)
+{
+	json_t *v = json_object_get(row, "speed_mbps");
+
+	if (!json_is_integer(v) || json_integer_value(v) <= 0)
+		snprintf(buf, n, "-");
+	else if (json_integer_value(v) % 1000 == 0)
+		snprintf(buf, n, "%" JSON_INTEGER_FORMAT "G", json_integer_value(v) / 1000);
+	else
+		snprintf(buf, n, "%" JSON_INTEGER_FORMAT "M", json_integer_value(v));
+}
+
+static void
+fmt_busy(json_t *row, char *buf, size_t n)
+{
+	double busy = json_number_value(json_object_get(row, "busy_cycles"));
+	double idle = json_number_value(json_object_get(row, "idle_cycles"));
+
+	if (busy + idle <= 0)
+		snprintf(buf, n, "-");
+	else
+		snprintf(buf, n, "%.1f%%", 100.0 * busy / (busy + idle));
+}
+
+static bool
+is_numeric(const char *s)
+{
+	if (*s == '-' && s[1] != '\0')
+		s++;
+	return *s != '\0' && strspn(s, "0123456789.%") == strlen(s);
+}
+
+/* Prints rows (an array of objects) under the given columns. */
+static void
+print_rows(json_t *rows, const struct col *cols, size_t ncols)
+{
+	size_t nrows = json_array_size(rows);
+	char(*cells)[CELL_MAX] = calloc(nrows * ncols + 1, CELL_MAX);
+	size_t width[32] = {0};
+	bool right[32];
+
+	if (cells == NULL || ncols > 32) {
+		free(cells);
+		return;
+	}
+	for (size_t c = 0; c < ncols; c++) {
+		width[c] = strlen(cols[c].title);
+		right[c] = nrows > 0;
+		for (size_t r = 0; r < nrows; r++) {
+			char *cell = cells[r * ncols + c];
+			json_t *row = json_array_get(rows, r);
+
+			if (cols[c].fmt)
+				cols[c].fmt(row, cell, CELL_MAX);
+			else
+				fmt_value(json_object_get(row, cols[c].key), cell, CELL_MAX);
+			width[c] = strlen(cell) > width[c] ? strlen(cell) : width[c];
+			right[c] = right[c] && (is_numeric(cell) || strcmp(cell, "-") == 0);
+		}
+	}
+	for (size_t r = 0; r <= nrows; r++) {
+		for (size_t c = 0; c < ncols; c++) {
+			const char *s = r == 0 ? cols[c].title : cells[(r - 1) * ncols + c];
+			bool last = c + 1 == ncols;
+
+			if (right[c])
+				printf("%*s%s", (int)width[c], s, last ? "" : "  ");
+			else
+				printf("%-*s%s", last ? 0 : (int)width[c], s, last ? "" : "  ");
+		}
+		putchar('\n');
+	}
+	free(cells);
+}
+
+/* A titled table; "(none)" when the array is empty or missing. */
+static void
+print_table(const char *title, json_t *rows, const struct col *cols, size_t ncols)
+{
+	if (title != NULL)
+		printf("\n%s:\n", title);
+	if (json_array_size(rows) == 0) {
+		printf("(none)\n");
+		return;
+	}
+	print_rows(rows, cols, ncols);
+}
+
+/* Columns named after the keys of the first row (generic fallback). */
+static void
+print_auto_table(const char *title, json_t *rows)
+{
+	json_t *first = json_array_get(rows, 0);
+	struct col cols[32];
+	char titles[32][64];
+	size_t n = 0;
+	const char *key;
+	json_t *v;
+
+	json_object_foreach (first, key, v) {
+		if (n == NCOLS(cols))
+			break;
+		snprintf(titles[n], sizeof(titles[n]), "%s", key);
+		for (char *p = titles[n]; *p; p++)
+			*p = (char)(*p >= 'a' && *p <= 'z' ? *p - 'a' + 'A' : *p);
+		cols[n] = (struct col){.key = key, .title = titles[n]};
+		n++;
+	}
+	print_table(title, rows, cols, n);
+}
+
+static bool
+is_table(json_t *v)
+{
+	return json_is_array(v) && json_array_size(v) > 0 && json_is_object(json_array_get(v, 0));
+}
+
+/* Any result: "key: value" lines first, then arrays of objects as tables. */
+static void
+print_generic(json_t *obj)
+{
+	char cell[CELL_MAX * 4];
+	const char *key;
+	json_t *v;
+
+	if (!json_is_object(obj)) {
+		fmt_value(obj, cell, sizeof(cell));
+		printf("%s\n", cell);
+		return;
+	}
+	json_object_foreach (obj, key, v) {
+		if (is_table(v))
+			continue;
+		fmt_value(v, cell, sizeof(cell));
+		printf("%s: %s\n", key, cell);
+	}
+	json_object_foreach (obj, key, v) {
+		if (is_table(v))
+			print_auto_table(key, v);
+	}
+}
+
+static void
+print_status(json_t *r)
+{
+	static const struct col workers[] = {
+		{"id", "ID", NULL},
+		{"lcore", "LCORE", NULL},
+		{"acked_generation", "ACKED_GEN", NULL},
+		{"online", "ONLINE", NULL},
+	};
+	static const struct col ports[] = {
+		{"name", "NAME", NULL},	       {"port_id", "ID", NULL}, {"driver", "DRIVER", NULL},
+		{"link", "LINK", NULL},	       {NULL, "SPEED", fmt_speed}, {"mac", "MAC", NULL},
+		{"mtu", "MTU", NULL},	       {"addresses", "ADDRESSES", NULL},
+	};
+	char v[4][CELL_MAX];
+
+	fmt_value(json_object_get(r, "version"), v[0], CELL_MAX);
+	fmt_value(json_object_get(r, "state"), v[1], CELL_MAX);
+	fmt_value(json_object_get(r, "uptime_s"), v[2], CELL_MAX);
+	fmt_value(json_object_get(r, "generation"), v[3], CELL_MAX);
+	printf("meshgw %s  state %s  %s  uptime %ss  generation %s\n", v[0], v[1],
+	       json_is_true(json_object_get(r, "ready")) ? "ready" : "not ready", v[2], v[3]);
+	print_table("workers", json_object_get(r, "workers"), workers, NCOLS(workers));
+	print_table("ports", json_object_get(r, "ports"), ports, NCOLS(ports));
+}
+
+static void
+print_stats(json_t *r)
+{
+	static const struct col ports[] = {
+		{"name", "NAME", NULL},		  {"rx_packets", "RX_PKTS", NULL},
+		{"rx_bytes", "RX_BYTES", NULL},	  {"tx_packets", "TX_PKTS", NULL},
+		{"tx_bytes", "TX_BYTES", NULL},	  {"rx_missed", "RX_MISSED", NULL},
+		{"rx_errors", "RX_ERRORS", NULL}, {"tx_errors", "TX_ERRORS", NULL},
+	};
+	static const struct col workers[] = {
+		{"id", "ID", NULL},
+		{"rx_packets", "RX_PKTS", NULL},
+		{"tx_packets", "TX_PKTS", NULL},
+		{"redirected_out", "REDIR_OUT", NULL},
+		{"redirected_in", "REDIR_IN", NULL},
+		{"redirect_drops", "REDIR_DROPS", NULL},
+		{NULL, "BUSY", fmt_busy},
+		{"drops", "DROPS", NULL},
+	};
+	static const struct col pools[] = {
+		{"name", "POOL", NULL},	      {"socket", "SOCKET", NULL},
+		{"size", "SIZE", NULL},	      {"in_use", "IN_USE", NULL},
+		{"available", "AVAILABLE", NULL},
+	};
+	json_t *mbufs = json_object_get(r, "mbufs");
+	char cell[CELL_MAX * 4];
+
+	print_table("ports", json_object_get(r, "ports"), ports, NCOLS(ports));
+	print_table("workers", json_object_get(r, "workers"), workers, NCOLS(workers));
+	fmt_value(json_object_get(r, "totals"), cell, sizeof(cell));
+	printf("\ntotals: %s\n", cell);
+	fmt_value(json_object_get(mbufs, "in_use"), cell, sizeof(cell));
+	printf("\nmbufs in use: %s\n", cell);
+	print_table(NULL, json_object_get(mbufs, "pools"), pools, NCOLS(pools));
+}
+
+static void
+print_arp(json_t *r)
+{
+	static const struct col cols[] = {
+		{"worker", "WORKER", NULL}, {"ip", "IP", NULL},	      {"mac", "MAC", NULL},
+		{"port", "PORT", NULL},	    {"state", "STATE", NULL}, {"age_ms", "AGE_MS", NULL},
+		{"pending", "PENDING", NULL},
+	};
+
+	print_table(NULL, json_object_get(r, "entries"), cols, NCOLS(cols));
+}
+
+static void
+print_routes(json_t *r)
+{
+	static const struct col cols[] = {
+		{"prefix", "PREFIX", NULL},
+		{"via", "VIA", NULL},
+		{"port", "PORT", NULL},
+		{"type", "TYPE", NULL},
+	};
+
+	print_table(NULL, json_object_get(r, "routes"), cols, NCOLS(cols));
+}
+
+static void
+print_ready(json_t *r)
+{
+	printf("%s\n", json_is_true(json_object_get(r, "ready")) ? "ready" : "not ready");
+}
+
+static int
+print_json(json_t *result)
+{
+	char *s = json_dumps(result, JSON_INDENT(2) | JSON_ENCODE_ANY);
+
+	if (s == NULL) {
+		fprintf(stderr, "meshgwctl: out of memory\n");
+		return EXIT_FAIL;
+	}
+	printf("%s\n", s);
+	free(s);
+	return 0;
+}
+
+static int
+print_result(const struct opts *o, json_t *result, const struct command *cmd)
+{
+	if (o->json)
+		return print_json(result);
+	if (cmd->shape != NULL && json_object_get(result, cmd->shape) == NULL)
+		print_generic(result);
+	else
+		cmd->print(result);
+	return 0;
+}
+
+/* Prints a reply (consumed): the result on stdout, an error on stderr. */
+static int
+show(const struct opts *o, json_t *reply, const struct command *cmd)
+{
+	json_t *result = json_object_get(reply, "result");
+	json_t *err = json_object_get(reply, "error");
+	int rc;
+
+	if (!json_is_true(json_object_get(reply, "ok"))) {
+		const char *code = json_string_value(json_object_get(err, "code"));
+		const char *msg = json_string_value(json_object_get(err, "message"));
+
+		fprintf(stderr, "meshgwctl: %s: %s\n", code ? code : "EIO", msg ? msg : "failed");
+		rc = EXIT_FAIL;
+	} else if (result == NULL) {
+		result = json_object();
+		rc = result ? print_result(o, result, cmd) : EXIT_FAIL;
+		json_decref(result);
+	} else {
+		rc = print_result(o, result, cmd);
+	}
+	json_decref(reply);
+	if (fflush(stdout) != 0 && rc == 0)
+		rc = EXIT_FAIL;
+	return rc;
+}
+
+/* ---- commands ----------------------------------------------------------- */
+
+static const struct command simple_cmds[] = {
+	{"status", "workers", print_status},
+	{"stats", "ports", print_stats},
+	{"arp", "entries", print_arp},
+	{"ip-routes", "routes", print_routes},
+};
+static const struct command ready_cmd = {"wait-ready", "ready", print_ready};
+static const struct command call_cmd = {"call", NULL, print_generic};
+
+/* One request, one reply. Consumes args. */
+static int
+run_once(const struct opts *o, const char *wire, json_t *args, const struct command *cmd)
+{
+	uint64_t timeout = o->timeout_ms >= 0 ? (uint64_t)o->timeout_ms : REPLY_TIMEOUT_MS;
+	uint64_t deadline = now_ms() + timeout;
+	json_t *reply = NULL;
+	int fd, rc;
+
+	fd = connect_sock(o->sock, timeout);
+	if (fd < 0) {
+		json_decref(args);
+		return unreachable(o->sock, -fd);
+	}
+	rc = exchange(fd, ctl_proto_request(1, wire, args), deadline, &reply);
+	close(fd);
+	if (rc < 0)
+		return exchange_failed(o->sock, -rc, timeout);
+	return show(o, reply, cmd);
+}
+
+static int
+not_ready(const char *path, uint64_t timeout_ms, int e)
+{
+	char buf[128];
+
+	fprintf(stderr, "meshgwctl: not ready: cannot reach meshgw at %s within %llu ms: %s\n", path,
+		(unsigned long long)timeout_ms, errstr(e, buf, sizeof(buf)));
+	return EXIT_FAIL;
+}
+
+static bool
+retryable(int e)
+{
+	return e == ENOENT || e == ECONNREFUSED || e == EAGAIN || e == ECONNRESET || e == EPIPE;
+}
+
+/* Retries until the daemon is up and answers, or the timeout passes. */
+static int
+run_wait_ready(const struct opts *o)
+{
+	uint64_t timeout = o->timeout_ms >= 0 ? (uint64_t)o->timeout_ms : 10000;
+	uint64_t deadline = now_ms() + timeout;
+	int last = ENOENT;
+
+	for (;;) {
+		uint64_t now = now_ms(), left = deadline > now ? deadline - now : 0;
+		json_t *args = json_pack("{sI}", "timeout_ms", (json_int_t)left);
+		json_t *reply = NULL;
+		int fd = connect_sock(o->sock, left + 1);
+		int rc = fd;
+
+		if (fd >= 0) {
+			rc = exchange(fd, ctl_proto_request(1, "wait-ready", args),
+				      now + left + READY_SLACK_MS, &reply);
+			close(fd);
+			args = NULL;
+			if (rc == 0)
+				return show(o, reply, &ready_cmd);
+		}
+		json_decref(args);
+		if (!retryable(-rc))
+			return fd < 0 ? unreachable(o->sock, -rc)
+				      : exchange_failed(o->sock, -rc, left + READY_SLACK_MS);
+		last = -rc;
+		if (now_ms() + RETRY_MS > deadline)
+			break;
+		sleep_ms(RETRY_MS);
+	}
+	return not_ready(o->sock, timeout, last);
+}
+
+static int
+run_call(const struct opts *o)
+{
+	json_error_t jerr;
+	json_t *args = NULL;
+
+	if (o->npos < 2 || o->npos > 3)
+		return usage_error("%s", "usage: call CMD [JSON-ARGS]");
+	if (o->npos == 3) {
+		args = json_loads(o->pos[2], JSON_REJECT_DUPLICATES, &jerr);
+		if (!json_is_object(args)) {
+			json_decref(args);
+			return usage_error("JSON-ARGS must be a JSON object: '%s'", o->pos[2]);
+		}
+	}
+	if (strlen(o->pos[1]) >= CTL_CMD_MAX ||
+	    strspn(o->pos[1], "abcdefghijklmnopqrstuvwxyz0123456789-") != strlen(o->pos[1]) ||
+	    o->pos[1][0] == '\0') {
+		json_decref(args);
+		return usage_error("bad command name '%s'", o->pos[1]);
+	}
+	return run_once(o, o->pos[1], args, &call_cmd);
+}
+
+static int
+run(const struct opts *o)
+{
+	const char *cmd = o->pos[0];
+
+	if (strcmp(cmd, "call") == 0)
+		return run_call(o);
+	if (o->npos > 1)
+		return usage_error("unexpected argument '%s'", o->pos[1]);
+	if (strcmp(cmd, "wait-ready") == 0)
+		return run_wait_ready(o);
+	for (size_t i = 0; i < NCOLS(simple_cmds); i++)
+		if (strcmp(cmd, simple_cmds[i].name) == 0)
+			return run_once(o, cmd, NULL, &simple_cmds[i]);
+	return usage_error("unknown command '%s'", cmd);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct opts o = {0};
+	int rc = parse_args(argc, argv, &o);
+
+	if (rc == 0 && o.help) {
+		usage(stdout);
+	} else if (rc == 0 && o.version) {
+		printf("meshgwctl %s\n", MESHGW_VERSION);
+	} else if (rc == 0 && o.npos == 0) {
+		rc = usage_error("%s", "no command given");
+	} else if (rc == 0) {
+		rc = run(&o);
+	}
+	free(o.pos);
+	return rc;
+}

@@ -1,0 +1,247 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * gw_snapshot.c - snapshot build and RCU publication (see gw_snapshot.h).
+ * Control thread writes `cur` and the defer queue; workers read `cur` and
+ * their own QSBR slot and acked generation.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <rte_errno.h>
+#include <rte_malloc.h>
+#include <rte_rcu_qsbr.h>
+
+#include "gw_snapshot.h"
+
+#define RETIRED_MAX 64 /* snapshots waiting for a grace period */
+
+struct acked_slot {
+	uint64_t generation;
+} __rte_cache_aligned;
+
+struct gw_snapmgr {
+	struct gw_snapshot *cur;
+	uint64_t generation;
+	unsigned int n_workers;
+	struct rte_rcu_qsbr *qsbr;
+	struct rte_rcu_qsbr_dq *dq;
+	struct acked_slot acked[STK_MAX_WORKERS];
+};
+
+static int
+add_connected(struct gw_snapshot *s, const struct ctl_config *conf)
+{
+	for (unsigned int p = 0; p < conf->n_ports; p++) {
+		const struct ctl_port_conf *pc = &conf->ports[p];
+		for (unsigned int a = 0; a < pc->n_addrs; a++) {
+			uint8_t plen = pc->plens[a];
+			uint32_t mask = plen ? ~0u << (32 - plen) : 0;
+			int rc = stk_routes_add(s->routes, pc->addrs[a] & mask, plen, 0, p);
+			if (rc < 0)
+				return rc;
+		}
+	}
+	return 0;
+}
+
+struct gw_snapshot *
+gw_snapshot_build(const struct ctl_config *conf, uint64_t generation)
+{
+	char name[32];
+	struct gw_snapshot *s = calloc(1, sizeof(*s));
+	int rc;
+
+	if (s == NULL)
+		return NULL;
+	s->generation = generation;
+	snprintf(name, sizeof(name), "routes_%" PRIu64, generation);
+	s->routes = stk_routes_create(name, CTL_MAX_ROUTES + CTL_MAX_PORTS * CTL_MAX_ADDRS,
+				      SOCKET_ID_ANY);
+	if (s->routes == NULL)
+		goto fail;
+	rc = add_connected(s, conf);
+	for (unsigned int i = 0; rc == 0 && i < conf->n_routes; i++) {
+		const struct ctl_route_conf *r = &conf->routes[i];
+		rc = stk_routes_add(s->routes, r->prefix, r->plen, r->via, r->port);
+	}
+	if (rc < 0) {
+		errno = -rc;
+		goto fail;
+	}
+	s->n_routes_static = conf->n_routes;
+	return s;
+fail:
+	gw_snapshot_free(s);
+	return NULL;
+}
+
+void
+gw_snapshot_free(struct gw_snapshot *s)
+{
+	if (s == NULL)
+		return;
+	stk_routes_free(s->routes);
+	s->routes = NULL;
+	free(s);
+}
+
+/* Defer-queue callback: e points at the retired snapshot pointer(s). */
+static void
+free_retired(void *p, void *e, unsigned int n)
+{
+	struct gw_snapshot **v = e;
+	(void)p;
+	for (unsigned int i = 0; i < n; i++)
+		gw_snapshot_free(v[i]);
+}
+
+struct gw_snapmgr *
+gw_snapmgr_create(unsigned int n_workers)
+{
+	struct gw_snapmgr *m = NULL;
+	size_t sz;
+
+	if (n_workers == 0 || n_workers > STK_MAX_WORKERS) {
+		errno = EINVAL;
+		return NULL;
+	}
+	m = rte_zmalloc("snapmgr", sizeof(*m), RTE_CACHE_LINE_SIZE);
+	if (m == NULL)
+		goto nomem;
+	m->n_workers = n_workers;
+	sz = rte_rcu_qsbr_get_memsize(n_workers);
+	m->qsbr = rte_zmalloc("snap_qsbr", sz, RTE_CACHE_LINE_SIZE);
+	if (m->qsbr == NULL || rte_rcu_qsbr_init(m->qsbr, n_workers) != 0)
+		goto nomem;
+	struct rte_rcu_qsbr_dq_parameters params = {
+		.name = "snap_dq",
+		.size = RETIRED_MAX,
+		.esize = sizeof(struct gw_snapshot *),
+		.trigger_reclaim_limit = 1, /* try to reclaim on every enqueue */
+		.max_reclaim_size = RETIRED_MAX,
+		.free_fn = free_retired,
+		.v = m->qsbr,
+	};
+	m->dq = rte_rcu_qsbr_dq_create(&params);
+	if (m->dq == NULL)
+		goto nomem;
+	return m;
+nomem:
+	gw_snapmgr_free(m);
+	errno = ENOMEM;
+	return NULL;
+}
+
+void
+gw_snapmgr_free(struct gw_snapmgr *m)
+{
+	if (m == NULL)
+		return;
+	if (m->dq != NULL) {
+		/* workers are gone: everything retired is unreferenced */
+		for (unsigned int w = 0; w < m->n_workers; w++)
+			rte_rcu_qsbr_thread_unregister(m->qsbr, w);
+		rte_rcu_qsbr_dq_delete(m->dq);
+		m->dq = NULL;
+	}
+	gw_snapshot_free(m->cur);
+	m->cur = NULL;
+	rte_free(m->qsbr);
+	m->qsbr = NULL;
+	rte_free(m);
+}
+
+int
+gw_snapmgr_publish(struct gw_snapmgr *m, struct gw_snapshot *s)
+{
+	struct gw_snapshot *old = m->cur;
+
+	if (old != NULL) {
+		/* make room first so a full queue never strands a published snapshot */
+		rte_rcu_qsbr_dq_reclaim(m->dq, RETIRED_MAX, NULL, NULL, NULL);
+	}
+	__atomic_store_n(&m->cur, s, __ATOMIC_RELEASE);
+	__atomic_store_n(&m->generation, s->generation, __ATOMIC_RELEASE);
+	if (old == NULL)
+		return 0;
+	if (rte_rcu_qsbr_dq_enqueue(m->dq, &old) != 0) {
+		/* cannot defer: wait for the grace period here (bounded by workers' loops) */
+		rte_rcu_qsbr_synchronize(m->qsbr, RTE_QSBR_THRID_INVALID);
+		gw_snapshot_free(old);
+	}
+	return 0;
+}
+
+unsigned int
+gw_snapmgr_reclaim(struct gw_snapmgr *m)
+{
+	unsigned int freed = 0, pending = 0, avail = 0;
+
+	rte_rcu_qsbr_dq_reclaim(m->dq, RETIRED_MAX, &freed, &pending, &avail);
+	return pending;
+}
+
+uint64_t
+gw_snapmgr_generation(const struct gw_snapmgr *m)
+{
+	return __atomic_load_n(&m->generation, __ATOMIC_ACQUIRE);
+}
+
+uint64_t
+gw_snapmgr_acked(const struct gw_snapmgr *m, unsigned int w)
+{
+	return __atomic_load_n(&m->acked[w].generation, __ATOMIC_ACQUIRE);
+}
+
+int
+gw_snapmgr_all_acked(const struct gw_snapmgr *m)
+{
+	uint64_t gen = gw_snapmgr_generation(m);
+
+	for (unsigned int w = 0; w < m->n_workers; w++)
+		if (gw_snapmgr_acked(m, w) != gen)
+			return 0;
+	return gen != 0;
+}
+
+int
+gw_snapmgr_register(struct gw_snapmgr *m, unsigned int w)
+{
+	if (rte_rcu_qsbr_thread_register(m->qsbr, w) != 0)
+		return -rte_errno;
+	rte_rcu_qsbr_thread_online(m->qsbr, w);
+	return 0;
+}
+
+void
+gw_snapmgr_unregister(struct gw_snapmgr *m, unsigned int w)
+{
+	rte_rcu_qsbr_thread_offline(m->qsbr, w);
+	rte_rcu_qsbr_thread_unregister(m->qsbr, w);
+}
+
+const struct gw_snapshot *
+gw_snapmgr_current(const struct gw_snapmgr *m)
+{
+	return __atomic_load_n(&m->cur, __ATOMIC_ACQUIRE);
+}
+
+void
+gw_snapmgr_quiescent(struct gw_snapmgr *m, unsigned int w, uint64_t generation)
+{
+	rte_rcu_qsbr_quiescent(m->qsbr, w);
+	__atomic_store_n(&m->acked[w].generation, generation, __ATOMIC_RELEASE);
+}
+
+void
+gw_snapmgr_offline(struct gw_snapmgr *m, unsigned int w)
+{
+	rte_rcu_qsbr_thread_offline(m->qsbr, w);
+}
+
+void
+gw_snapmgr_online(struct gw_snapmgr *m, unsigned int w)
+{
+	rte_rcu_qsbr_thread_online(m->qsbr, w);
+}

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * gw_snapshot.h - the configuration snapshot workers run on, and its
+ * publication under QSBR RCU.
+ *
+ * The control thread builds an immutable snapshot, publishes it by pointer
+ * swap, and hands the old one to an RCU defer queue; it is freed only after
+ * every worker has reported a quiescent state since the swap. Each worker
+ * records the generation it runs; a reload is complete when every worker has
+ * acknowledged it. A worker that sleeps (adaptive idle) goes offline first so
+ * it never holds up a grace period.
+ */
+#ifndef MESHGW_GW_SNAPSHOT_H
+#define MESHGW_GW_SNAPSHOT_H
+
+#include <stdint.h>
+
+#include <rte_rcu_qsbr.h>
+
+#include "ctl_config.h"
+#include "stk.h"
+
+/* Immutable once published. Everything it points to is freed with it. */
+struct gw_snapshot {
+	uint64_t generation;
+	struct stk_routes *routes;
+	unsigned int n_routes_static; /* for ip-routes: connected routes come first */
+};
+
+/* Builds a snapshot from conf (routes: connected from port addresses, then
+ * static). Control thread, after EAL init. NULL + errno. */
+struct gw_snapshot *gw_snapshot_build(const struct ctl_config *conf, uint64_t generation);
+/* Accepts NULL. */
+void gw_snapshot_free(struct gw_snapshot *s);
+
+struct gw_snapmgr;
+
+/* For n_workers readers (thread ids 0..n_workers-1). NULL + errno. */
+struct gw_snapmgr *gw_snapmgr_create(unsigned int n_workers);
+/* Frees the current snapshot and everything still deferred. Workers must have stopped. */
+void gw_snapmgr_free(struct gw_snapmgr *m);
+
+/* Control thread: publishes s (takes ownership); the previous snapshot is
+ * retired and freed after a grace period. 0 or -errno (-ENOSPC: too many
+ * retired snapshots still waiting; s is not published and still the caller's). */
+int gw_snapmgr_publish(struct gw_snapmgr *m, struct gw_snapshot *s);
+/* Control thread: frees retired snapshots whose grace period is over; returns how many remain. */
+unsigned int gw_snapmgr_reclaim(struct gw_snapmgr *m);
+/* Any thread: the generation most recently published. */
+uint64_t gw_snapmgr_generation(const struct gw_snapmgr *m);
+/* Any thread: the generation worker w last acknowledged (0: none yet). */
+uint64_t gw_snapmgr_acked(const struct gw_snapmgr *m, unsigned int w);
+/* Any thread: true when every worker acknowledged the current generation. */
+int gw_snapmgr_all_acked(const struct gw_snapmgr *m);
+
+/* Worker side. */
+int gw_snapmgr_register(struct gw_snapmgr *m, unsigned int w);
+void gw_snapmgr_unregister(struct gw_snapmgr *m, unsigned int w);
+/* The current snapshot: valid until this worker's next gw_snapmgr_quiescent(). */
+const struct gw_snapshot *gw_snapmgr_current(const struct gw_snapmgr *m);
+/* Reports a quiescent state and acknowledges the generation the worker will use next. */
+void gw_snapmgr_quiescent(struct gw_snapmgr *m, unsigned int w, uint64_t generation);
+/* Around sleeps: an offline worker holds no references. */
+void gw_snapmgr_offline(struct gw_snapmgr *m, unsigned int w);
+void gw_snapmgr_online(struct gw_snapmgr *m, unsigned int w);
+
+#endif /* MESHGW_GW_SNAPSHOT_H */

@@ -1,0 +1,545 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * gw_worker.c - worker lifecycle and the lcore loop (see gw_worker.h).
+ *
+ * One loop turn: take the current snapshot, receive a burst on every port
+ * (through rx impairment), hand foreign flows to their owners, run the stack
+ * on what is ours and on what others handed us, release due impaired
+ * packets, run commands, stack timers, flush tx, then report a quiescent
+ * state. Under the adaptive idle policy a worker that found nothing for
+ * idle_polls turns goes offline for RCU and sleeps with exponential back-off.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_ring.h>
+
+#include "gw_eal.h"
+#include "gw_log.h"
+#include "gw_worker.h"
+
+#define RX_BURST_MAX  256
+#define INBOX_SIZE    64
+#define EVENTS_SIZE   1024
+#define IMPAIR_OUTMAX (2 * RX_BURST_MAX)
+
+/* ---- transmit ----------------------------------------------------- */
+
+static void
+tx_burst(struct gw_worker *w, uint16_t port_idx, struct rte_mbuf **pkts, unsigned int n)
+{
+	uint16_t port_id = w->dp->ports[port_idx].port_id;
+	uint16_t sent = 0;
+
+	while (sent < n) {
+		uint16_t k = rte_eth_tx_burst(port_id, w->id, pkts + sent, n - sent);
+		if (k == 0)
+			break;
+		sent += k;
+	}
+	for (unsigned int i = 0; i < sent; i++)
+		w->stats.tx_bytes += rte_pktmbuf_pkt_len(pkts[i]);
+	w->stats.tx_pkts += sent;
+	if (sent < n) {
+		w->stats.tx_drops += n - sent;
+		rte_pktmbuf_free_bulk(pkts + sent, n - sent);
+	}
+}
+
+/* The stack's tx callback: through tx impairment to the PMD. */
+static void
+stack_tx(void *arg, uint16_t port_idx, struct rte_mbuf **pkts, unsigned int n)
+{
+	struct gw_worker *w = arg;
+	struct gw_impair *im = w->imp_tx[port_idx];
+	struct rte_mbuf *out[IMPAIR_OUTMAX];
+
+	if (im == NULL) {
+		tx_burst(w, port_idx, pkts, n);
+		return;
+	}
+	n = gw_impair_apply(im, pkts, n, w->now, out, RTE_DIM(out));
+	tx_burst(w, port_idx, out, n);
+}
+
+/* ---- receive -------------------------------------------------------- */
+
+/* Copies an ARP frame to every other worker so each can learn the mapping. */
+static void
+arp_fanout(struct gw_worker *w, struct rte_mbuf *m)
+{
+	for (unsigned int i = 0; i < w->dp->n_workers; i++) {
+		if (i == w->id)
+			continue;
+		struct rte_mbuf *c = rte_pktmbuf_copy(m, w->pool, 0, UINT32_MAX);
+		if (c == NULL) {
+			w->stats.arp_copy_drops++;
+			continue;
+		}
+		stk_mbuf_priv(c)->flags = STK_MF_LEARN_ONLY;
+		if (rte_ring_mp_enqueue(w->dp->workers[i]->redirect, c) != 0) {
+			rte_pktmbuf_free(c);
+			w->stats.arp_copy_drops++;
+			continue;
+		}
+		w->stats.arp_copies++;
+	}
+}
+
+/* Keeps our frames in pkts (compacted) and hands the rest to their owners.
+ * Returns how many stay. */
+static unsigned int
+steer(struct gw_worker *w, struct rte_mbuf **pkts, unsigned int n)
+{
+	unsigned int keep = 0;
+
+	for (unsigned int i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		int owner = stk_pkt_owner(w->stk, m);
+
+		if (owner == STK_OWNER_ALL) {
+			/* flags may be stale from the mbuf's earlier life as a copy */
+			stk_mbuf_priv(m)->flags = 0;
+			arp_fanout(w, m);
+			pkts[keep++] = m;
+		} else if ((unsigned int)owner == w->id) {
+			pkts[keep++] = m;
+		} else if (rte_ring_mp_enqueue(w->dp->workers[owner]->redirect, m) == 0) {
+			w->stats.redirected_out++;
+		} else {
+			w->stats.redirect_drops++;
+			rte_pktmbuf_free(m);
+		}
+	}
+	return keep;
+}
+
+static void
+deliver(struct gw_worker *w, uint16_t port_idx, struct rte_mbuf **pkts, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++)
+		w->stats.rx_bytes += rte_pktmbuf_pkt_len(pkts[i]);
+	w->stats.rx_pkts += n;
+	if (w->dp->n_workers > 1)
+		n = steer(w, pkts, n);
+	if (n > 0)
+		stk_input(w->stk, port_idx, pkts, n, w->now);
+}
+
+static unsigned int
+rx_port(struct gw_worker *w, uint16_t port_idx, uint16_t burst)
+{
+	struct rte_mbuf *pkts[RX_BURST_MAX];
+	struct rte_mbuf *out[IMPAIR_OUTMAX];
+	struct gw_impair *im = w->imp_rx[port_idx];
+	uint16_t n = rte_eth_rx_burst(w->dp->ports[port_idx].port_id, w->id, pkts, burst);
+	unsigned int k;
+
+	if (im == NULL) {
+		if (n > 0)
+			deliver(w, port_idx, pkts, n);
+		return n;
+	}
+	k = n ? gw_impair_apply(im, pkts, n, w->now, out, RTE_DIM(out))
+	      : gw_impair_poll(im, w->now, out, RTE_DIM(out));
+	if (k > 0)
+		deliver(w, port_idx, out, k);
+	return n + k;
+}
+
+/* Frames other workers handed us, grouped by input port for the stack. */
+static unsigned int
+rx_redirected(struct gw_worker *w)
+{
+	struct rte_mbuf *pkts[RX_BURST_MAX];
+	unsigned int n = rte_ring_sc_dequeue_burst(w->redirect, (void **)pkts, RTE_DIM(pkts), NULL);
+	unsigned int i = 0;
+
+	w->stats.redirected_in += n;
+	while (i < n) {
+		uint16_t port = pkts[i]->port;
+		unsigned int j = i + 1;
+		while (j < n && pkts[j]->port == port)
+			j++;
+		stk_input(w->stk, w->port_idx[port], pkts + i, j - i, w->now);
+		i = j;
+	}
+	return n;
+}
+
+static void
+tx_impair_poll(struct gw_worker *w)
+{
+	struct rte_mbuf *out[IMPAIR_OUTMAX];
+
+	for (uint16_t p = 0; p < w->dp->n_ports; p++) {
+		if (w->imp_tx[p] == NULL)
+			continue;
+		unsigned int n = gw_impair_poll(w->imp_tx[p], w->now, out, RTE_DIM(out));
+		if (n > 0)
+			tx_burst(w, p, out, n);
+	}
+}
+
+/* ---- commands ------------------------------------------------------- */
+
+static void
+run_cmd(struct gw_worker *w, struct gw_cmd *c)
+{
+	switch (c->type) {
+	case GW_CMD_NOP:
+		c->rc = 0;
+		break;
+	case GW_CMD_ARP_DUMP:
+		c->arp.n = stk_arp_dump(w->stk, c->arp.entries, c->arp.max, w->now);
+		c->rc = 0;
+		break;
+	default:
+		c->rc = -ENOTSUP;
+	}
+	w->stats.cmds++;
+	/* the event ring is larger than the inbox, so a completion always fits */
+	rte_ring_sp_enqueue(w->events, c);
+}
+
+static unsigned int
+poll_inbox(struct gw_worker *w)
+{
+	void *cmds[8];
+	unsigned int n = rte_ring_sc_dequeue_burst(w->inbox, cmds, RTE_DIM(cmds), NULL);
+
+	for (unsigned int i = 0; i < n; i++)
+		run_cmd(w, cmds[i]);
+	return n;
+}
+
+/* ---- the loop ------------------------------------------------------- */
+
+static void
+idle_sleep(struct gw_worker *w, uint64_t *backoff_us)
+{
+	const struct ctl_workers_conf *wc = &w->dp->conf->workers;
+
+	gw_snapmgr_offline(w->dp->snap, w->id);
+	usleep((useconds_t)*backoff_us);
+	gw_snapmgr_online(w->dp->snap, w->id);
+	w->stats.sleeps++;
+	*backoff_us = RTE_MIN(*backoff_us * 2, wc->idle_sleep_max_us);
+}
+
+static unsigned int
+loop_turn(struct gw_worker *w, uint16_t burst)
+{
+	unsigned int work = 0;
+
+	for (uint16_t p = 0; p < w->dp->n_ports; p++)
+		work += rx_port(w, p, burst);
+	if (w->dp->n_workers > 1)
+		work += rx_redirected(w);
+	tx_impair_poll(w);
+	work += poll_inbox(w);
+	stk_poll(w->stk, w->now);
+	stk_flush(w->stk);
+	return work;
+}
+
+static int
+worker_main(void *arg)
+{
+	struct gw_worker *w = arg;
+	const struct ctl_workers_conf *wc = &w->dp->conf->workers;
+	uint16_t burst = (uint16_t)RTE_MIN(wc->burst, RX_BURST_MAX);
+	uint32_t empty = 0;
+	uint64_t backoff_us = 1;
+	uint64_t prev = rte_rdtsc();
+
+	gw_snapmgr_register(w->dp->snap, w->id);
+	w->now = prev;
+	if (w->id == 0)
+		for (uint16_t p = 0; p < w->dp->n_ports; p++)
+			stk_announce(w->stk, p, w->now);
+	__atomic_store_n(&w->running, 1, __ATOMIC_RELEASE);
+	while (!__atomic_load_n(&w->dp->stop, __ATOMIC_RELAXED)) {
+		const struct gw_snapshot *s = gw_snapmgr_current(w->dp->snap);
+		stk_set_routes(w->stk, s->routes);
+		w->now = rte_rdtsc();
+		unsigned int work = loop_turn(w, burst);
+		gw_snapmgr_quiescent(w->dp->snap, w->id, s->generation);
+		uint64_t end = rte_rdtsc();
+		w->stats.loops++;
+		if (work) {
+			w->stats.busy_cycles += end - prev;
+			empty = 0;
+			backoff_us = 1;
+		} else {
+			w->stats.idle_cycles += end - prev;
+			if (wc->idle == CTL_IDLE_ADAPTIVE && ++empty >= wc->idle_polls)
+				idle_sleep(w, &backoff_us);
+		}
+		prev = rte_rdtsc();
+	}
+	stk_flush(w->stk);
+	gw_snapmgr_unregister(w->dp->snap, w->id);
+	__atomic_store_n(&w->running, 0, __ATOMIC_RELEASE);
+	return 0;
+}
+
+/* ---- set-up and teardown -------------------------------------------- */
+
+static struct rte_ring *
+ring_create(const char *what, unsigned int id, unsigned int size, int socket, unsigned int flags)
+{
+	char name[RTE_RING_NAMESIZE];
+
+	snprintf(name, sizeof(name), "%s_%u", what, id);
+	return rte_ring_create(name, size, socket, flags);
+}
+
+static int
+worker_impair(struct gw_worker *w, const struct ctl_config *conf)
+{
+	for (unsigned int p = 0; p < conf->n_ports; p++) {
+		const struct ctl_impair_conf *ic = &conf->ports[p].impair;
+		if (!ic->enabled)
+			continue;
+		/* distinct, reproducible streams per (worker, port, direction) */
+		uint64_t stream = ((uint64_t)w->id << 16) | ((uint64_t)p << 1);
+		w->imp_rx[p] = gw_impair_create(&ic->rx, ic->seed, stream, w->dp->hz, SOCKET_ID_ANY);
+		w->imp_tx[p] = gw_impair_create(&ic->tx, ic->seed, stream | 1, w->dp->hz,
+						SOCKET_ID_ANY);
+		if (w->imp_rx[p] == NULL || w->imp_tx[p] == NULL)
+			return -ENOMEM;
+		if (!gw_impair_active(w->imp_rx[p])) {
+			gw_impair_free(w->imp_rx[p]);
+			w->imp_rx[p] = NULL;
+		}
+		if (!gw_impair_active(w->imp_tx[p])) {
+			gw_impair_free(w->imp_tx[p]);
+			w->imp_tx[p] = NULL;
+		}
+	}
+	return 0;
+}
+
+static void
+worker_free(struct gw_worker *w)
+{
+	void *obj;
+
+	if (w == NULL)
+		return;
+	stk_free(w->stk);
+	w->stk = NULL;
+	for (unsigned int p = 0; p < STK_MAX_PORTS; p++) {
+		gw_impair_free(w->imp_rx[p]);
+		gw_impair_free(w->imp_tx[p]);
+	}
+	while (w->redirect != NULL && rte_ring_dequeue(w->redirect, &obj) == 0)
+		rte_pktmbuf_free(obj);
+	rte_ring_free(w->redirect);
+	rte_ring_free(w->inbox);
+	rte_ring_free(w->events);
+	rte_free(w);
+}
+
+static struct gw_worker *
+worker_create(struct gw_dp *dp, unsigned int id, unsigned int lcore)
+{
+	const struct ctl_config *conf = dp->conf;
+	int socket = (int)rte_lcore_to_socket_id(lcore);
+	struct gw_worker *w = rte_zmalloc_socket("worker", sizeof(*w), RTE_CACHE_LINE_SIZE, socket);
+	struct stk_conf sc = {0};
+
+	if (w == NULL)
+		return NULL;
+	w->id = id;
+	w->lcore = lcore;
+	w->dp = dp;
+	w->pool = gw_eal_pool(conf, socket);
+	w->redirect = ring_create("redir", id, conf->workers.redirect_ring, socket, RING_F_SC_DEQ);
+	w->inbox = ring_create("inbox", id, INBOX_SIZE, socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	w->events = ring_create("events", id, EVENTS_SIZE, socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	if (w->pool == NULL || w->redirect == NULL || w->inbox == NULL || w->events == NULL)
+		goto fail;
+	sc.worker_id = id;
+	sc.n_workers = dp->n_workers;
+	sc.socket = socket;
+	sc.pool = w->pool;
+	sc.n_ports = dp->n_ports;
+	for (unsigned int p = 0; p < dp->n_ports; p++) {
+		sc.ports[p] = dp->ports[p].info;
+		w->port_idx[dp->ports[p].port_id] = (uint8_t)p;
+	}
+	sc.arp = (struct stk_arp_conf){
+		.cache_size = conf->arp.cache_size,
+		.pending_max = conf->arp.pending_max,
+		.retries = conf->arp.retries,
+		.retry_ms = conf->arp.retry_us / 1000,
+		.reachable_ms = conf->arp.reachable_us / 1000,
+		.failed_ms = conf->arp.failed_us / 1000,
+	};
+	sc.tx = stack_tx;
+	sc.tx_arg = w;
+	w->stk = stk_create(&sc);
+	if (w->stk == NULL || worker_impair(w, conf) != 0)
+		goto fail;
+	return w;
+fail:
+	worker_free(w);
+	return NULL;
+}
+
+static int
+start_ports(struct gw_dp *dp, char *err, size_t errlen)
+{
+	for (unsigned int p = 0; p < dp->n_ports; p++) {
+		int rc = gw_port_setup(dp->conf, p, &dp->ports[p], err, errlen);
+		if (rc != 0)
+			return rc;
+		if (!dp->ports[p].rss && dp->n_workers > 1)
+			GW_LOG(INFO, "port '%s': no RSS, flows are steered in software",
+			       dp->ports[p].name);
+	}
+	return 0;
+}
+
+static int
+start_workers(struct gw_dp *dp, char *err, size_t errlen)
+{
+	unsigned int lcore = rte_get_next_lcore(-1, 1, 0);
+
+	for (unsigned int i = 0; i < dp->n_workers; i++) {
+		if (lcore >= RTE_MAX_LCORE) {
+			snprintf(err, errlen, "not enough lcores for %u workers", dp->n_workers);
+			return -EINVAL;
+		}
+		dp->workers[i] = worker_create(dp, i, lcore);
+		if (dp->workers[i] == NULL) {
+			snprintf(err, errlen, "worker %u: cannot allocate its state", i);
+			return -ENOMEM;
+		}
+		lcore = rte_get_next_lcore(lcore, 1, 0);
+	}
+	for (unsigned int i = 0; i < dp->n_workers; i++) {
+		int rc = rte_eal_remote_launch(worker_main, dp->workers[i], dp->workers[i]->lcore);
+		if (rc != 0) {
+			snprintf(err, errlen, "worker %u: launch failed", i);
+			return rc;
+		}
+		dp->launched = true;
+	}
+	return 0;
+}
+
+int
+gw_dp_start(struct gw_dp *dp, const struct ctl_config *conf, char *err, size_t errlen)
+{
+	struct gw_snapshot *s;
+	int rc;
+
+	memset(dp, 0, sizeof(*dp));
+	dp->conf = conf;
+	dp->n_workers = conf->workers.count;
+	dp->n_ports = conf->n_ports;
+	dp->hz = rte_get_tsc_hz();
+	rc = start_ports(dp, err, errlen);
+	if (rc != 0)
+		return rc;
+	dp->snap = gw_snapmgr_create(dp->n_workers);
+	s = dp->snap ? gw_snapshot_build(conf, 1) : NULL;
+	if (s == NULL) {
+		snprintf(err, errlen, "cannot build the first config snapshot: %s",
+			 rte_strerror(errno));
+		return -ENOMEM;
+	}
+	gw_snapmgr_publish(dp->snap, s);
+	return start_workers(dp, err, errlen);
+}
+
+void
+gw_dp_stop(struct gw_dp *dp)
+{
+	__atomic_store_n(&dp->stop, 1, __ATOMIC_RELEASE);
+	if (dp->launched)
+		rte_eal_mp_wait_lcore();
+	dp->launched = false;
+	gw_dp_poll_events(dp);
+	for (unsigned int i = 0; i < dp->n_workers; i++) {
+		worker_free(dp->workers[i]);
+		dp->workers[i] = NULL;
+	}
+	for (unsigned int p = 0; p < dp->n_ports; p++)
+		if (dp->ports[p].devname[0] != '\0')
+			gw_port_close(&dp->ports[p]);
+	gw_snapmgr_free(dp->snap);
+	dp->snap = NULL;
+}
+
+bool
+gw_dp_ready(const struct gw_dp *dp)
+{
+	if (dp->snap == NULL || !dp->launched)
+		return false;
+	for (unsigned int i = 0; i < dp->n_workers; i++)
+		if (!__atomic_load_n(&dp->workers[i]->running, __ATOMIC_ACQUIRE))
+			return false;
+	return gw_snapmgr_all_acked(dp->snap);
+}
+
+int
+gw_dp_cmd_send(struct gw_dp *dp, unsigned int w, struct gw_cmd *cmd)
+{
+	cmd->done = false;
+	cmd->abandoned = false;
+	return rte_ring_sp_enqueue(dp->workers[w]->inbox, cmd) == 0 ? 0 : -ENOBUFS;
+}
+
+static void
+cmd_release(struct gw_cmd *c)
+{
+	if (c->type == GW_CMD_ARP_DUMP)
+		free(c->arp.entries);
+	free(c);
+}
+
+void
+gw_dp_poll_events(struct gw_dp *dp)
+{
+	for (unsigned int i = 0; i < dp->n_workers; i++) {
+		struct gw_worker *w = dp->workers[i];
+		void *ev;
+		while (w != NULL && rte_ring_sc_dequeue(w->events, &ev) == 0) {
+			struct gw_cmd *c = ev;
+			if (c->abandoned)
+				cmd_release(c);
+			else
+				c->done = true;
+		}
+	}
+}
+
+int
+gw_dp_cmd_call(struct gw_dp *dp, unsigned int w, struct gw_cmd *cmd, unsigned int timeout_ms)
+{
+	uint64_t deadline = rte_get_timer_cycles() + rte_get_timer_hz() * timeout_ms / 1000;
+	int rc = gw_dp_cmd_send(dp, w, cmd);
+
+	if (rc != 0)
+		return rc;
+	while (!cmd->done) {
+		if (rte_get_timer_cycles() > deadline) {
+			cmd->abandoned = true;
+			return -ETIMEDOUT;
+		}
+		usleep(100);
+		gw_dp_poll_events(dp);
+	}
+	return 0;
+}

@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * gw_worker.h - the dataplane runtime: ports, workers and their rings.
+ *
+ * Each worker lcore owns one rx and one tx queue on every port, its stack
+ * context, its impairment instances and its counters. A frame received by a
+ * worker that does not own its flow goes to the owner over the owner's
+ * redirect ring (multi-producer, single consumer); ARP is handled where it
+ * arrives and a copy goes to every other worker to learn from.
+ * The control thread talks to a worker only through its command inbox
+ * (single producer/consumer) and reads counters; completions come back on the
+ * worker's event ring. Nothing on the fast path takes a lock.
+ */
+#ifndef MESHGW_GW_WORKER_H
+#define MESHGW_GW_WORKER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_ring.h>
+
+#include "ctl_config.h"
+#include "gw_impair.h"
+#include "gw_port.h"
+#include "gw_snapshot.h"
+#include "stk.h"
+
+/* Per-worker dataplane counters (single writer: the worker). */
+struct gw_wstats {
+	uint64_t rx_pkts; /* from the wire (after rx impairment) */
+	uint64_t rx_bytes;
+	uint64_t tx_pkts; /* accepted by the PMD */
+	uint64_t tx_bytes;
+	uint64_t tx_drops;	 /* PMD queue full */
+	uint64_t redirected_out; /* handed to the owning worker */
+	uint64_t redirected_in;
+	uint64_t redirect_drops; /* owner's ring full */
+	uint64_t arp_copies;	 /* ARP copies sent to other workers */
+	uint64_t arp_copy_drops;
+	uint64_t cmds;		 /* commands executed */
+	uint64_t loops;
+	uint64_t busy_cycles;	 /* TSC cycles in loop turns that did work */
+	uint64_t idle_cycles;
+	uint64_t sleeps;
+} __rte_cache_aligned;
+
+enum gw_cmd_type {
+	GW_CMD_NOP,	 /* round trip only */
+	GW_CMD_ARP_DUMP, /* copy the worker's ARP cache */
+};
+
+/* A command travels control → worker on the inbox and back on the event
+ * ring. The control thread allocates it and frees it only after it came
+ * back; the worker writes only the result fields. */
+struct gw_cmd {
+	enum gw_cmd_type type;
+	int rc;
+	union {
+		struct {
+			struct stk_arp_entry *entries;
+			unsigned int max;
+			unsigned int n;
+		} arp;
+	};
+	/* control thread only */
+	bool done;
+	bool abandoned;
+};
+
+struct gw_dp;
+
+struct gw_worker {
+	unsigned int id;
+	unsigned int lcore;
+	struct gw_dp *dp;
+	struct stk_ctx *stk;
+	struct rte_mempool *pool;
+	struct rte_ring *redirect; /* frames other workers hand to this one */
+	struct rte_ring *inbox;	   /* commands from control */
+	struct rte_ring *events;   /* completed commands (later: logs, health) back to control */
+	struct gw_impair *imp_rx[STK_MAX_PORTS];
+	struct gw_impair *imp_tx[STK_MAX_PORTS];
+	uint8_t port_idx[RTE_MAX_ETHPORTS]; /* DPDK port id -> our index */
+	uint64_t now;
+	struct gw_wstats stats;
+	int running; /* set by the worker once in its loop */
+} __rte_cache_aligned;
+
+struct gw_dp {
+	const struct ctl_config *conf; /* the start-up config (borrowed, outlives dp) */
+	unsigned int n_workers;
+	unsigned int n_ports;
+	struct gw_port ports[STK_MAX_PORTS];
+	struct gw_worker *workers[STK_MAX_WORKERS];
+	struct gw_snapmgr *snap;
+	uint64_t hz;
+	int stop;
+	bool launched;
+};
+
+/* Sets up ports, pools, the first snapshot and the workers, and launches them.
+ * After EAL init. 0, or -errno with a message in err; gw_dp_stop cleans up
+ * whatever was built. */
+int gw_dp_start(struct gw_dp *dp, const struct ctl_config *conf, char *err, size_t errlen);
+/* Stops workers, closes ports, frees everything. Safe on a partly started dp. */
+void gw_dp_stop(struct gw_dp *dp);
+/* Ports started, every worker in its loop, the current snapshot acknowledged. */
+bool gw_dp_ready(const struct gw_dp *dp);
+
+/* Control thread: sends cmd to worker w. 0 or -ENOBUFS (inbox full). */
+int gw_dp_cmd_send(struct gw_dp *dp, unsigned int w, struct gw_cmd *cmd);
+/* Control thread: drains event rings, marking commands done (freeing abandoned ones). */
+void gw_dp_poll_events(struct gw_dp *dp);
+/* Control thread: sends cmd and waits up to timeout_ms for it. 0, -ETIMEDOUT
+ * (cmd is then abandoned and freed later: the caller must not touch it),
+ * or -ENOBUFS. cmd must be heap allocated (free it on 0 and -ENOBUFS). */
+int gw_dp_cmd_call(struct gw_dp *dp, unsigned int w, struct gw_cmd *cmd, unsigned int timeout_ms);
+
+#endif /* MESHGW_GW_WORKER_H */
