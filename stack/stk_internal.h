@@ -85,6 +85,9 @@ stk_in_prefix(uint32_t ip, uint32_t addr, uint8_t plen)
 	return ((ip ^ addr) & mask) == 0;
 }
 
+/* stk_flow.c: stk_rss_key converted for rte_softrss_be (rte_convert_rss_key). */
+extern const uint32_t stk_rss_key_be[10];
+
 /* stk_ctx.c */
 void stk_tx_enqueue(struct stk_ctx *ctx, uint16_t port_idx, struct rte_mbuf *m);
 

@@ -14,7 +14,6 @@
 #include <rte_malloc.h>
 
 #include "stk.h"
-#include "stk_internal.h"
 
 #define NO_DEFAULT UINT32_MAX
 

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# test_demo.sh - the README's run command in --oneshot mode brings the demo
+# up on conf/meshgw.conf, pings it, prints status and tears down, exiting 0.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+out=$(MESHGW_BUILD=${MESHGW_BUILD:-$ROOT/build} "$ROOT/scripts/demo.sh" --oneshot 2>&1) || {
+	echo "$out" | tail -30
+	exit 1
+}
+grep -q "3 packets transmitted, 3 received" <<<"$out" || { echo "$out" | tail -20; exit 1; }
+grep -q '"\?running' <<<"$out" || { echo "$out" | tail -20; exit 1; }
+! ip netns list | grep -q '^mgw-demo' || { echo "demo namespaces left behind"; exit 1; }
+echo "demo ok"
