@@ -10,17 +10,18 @@
  * closed. Every state has a deadline checked on ticks.
  */
 #define _GNU_SOURCE /* accept4 */
+#include "ctl_admin.h"
+
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
-#include <netinet/in.h>
 #include <unistd.h>
 
-#include "ctl_admin.h"
 #include "ctl_loop.h"
 
 #define ADMIN_MAX_CLIENTS 64
@@ -71,25 +72,32 @@ struct reqline {
 	size_t target_len;
 };
 
+static const struct {
+	int status;
+	const char *text;
+} reasons[] = {
+	{200, "OK"},
+	{204, "No Content"},
+	{301, "Moved Permanently"},
+	{302, "Found"},
+	{304, "Not Modified"},
+	{400, "Bad Request"},
+	{403, "Forbidden"},
+	{404, "Not Found"},
+	{405, "Method Not Allowed"},
+	{431, "Request Header Fields Too Large"},
+	{500, "Internal Server Error"},
+	{501, "Not Implemented"},
+	{503, "Service Unavailable"},
+};
+
 static const char *
 reason(int status)
 {
-	switch (status) {
-	case 200: return "OK";
-	case 204: return "No Content";
-	case 301: return "Moved Permanently";
-	case 302: return "Found";
-	case 304: return "Not Modified";
-	case 400: return "Bad Request";
-	case 403: return "Forbidden";
-	case 404: return "Not Found";
-	case 405: return "Method Not Allowed";
-	case 431: return "Request Header Fields Too Large";
-	case 500: return "Internal Server Error";
-	case 501: return "Not Implemented";
-	case 503: return "Service Unavailable";
-	default: return "Status";
-	}
+	for (size_t i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++)
+		if (reasons[i].status == status)
+			return reasons[i].text;
+	return "Status";
 }
 
 static void
@@ -229,6 +237,31 @@ head_complete(const char *buf, size_t len)
 	return false;
 }
 
+/* Each field line after the request line must be "name:..." (no obsolete
+ * line folding); the head is known to be complete. */
+static bool
+fields_valid(const char *p, const char *end)
+{
+	while (p < end) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		size_t len, name = 0;
+
+		if (eol == NULL)
+			return false;
+		len = (size_t)(eol - p);
+		if (len > 0 && p[len - 1] == '\r')
+			len--;
+		if (len == 0)
+			return true;
+		while (name < len && is_tchar((unsigned char)p[name]))
+			name++;
+		if (name == 0 || name == len || p[name] != ':')
+			return false;
+		p = eol + 1;
+	}
+	return false;
+}
+
 /* Looks at what has arrived so far: a bad request line is answered at once. */
 static void
 examine_head(struct aclient *c)
@@ -252,6 +285,10 @@ examine_head(struct aclient *c)
 	if (!head_complete(c->in, c->in_len)) {
 		if (c->in_len == HEAD_MAX)
 			respond_status(c, 431);
+		return;
+	}
+	if (!fields_valid(eol + 1, c->in + c->in_len)) {
+		respond_status(c, 400);
 		return;
 	}
 	rl.target[rl.target_len] = '\0'; /* overwrites the SP before the version */

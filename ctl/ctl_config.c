@@ -22,7 +22,7 @@
 
 #include "ctl_config_parse.h"
 
-#define TOP(f)		    CFG_AT(struct ctl_config, f)
+#define TOP(f)		CFG_AT(struct ctl_config, f)
 #define CONFIG_FILE_MAX (4u << 20) /* far above 1024 routes; bounds a mistaken path */
 
 /* Groups DESIGN names that later versions implement: a config written for
@@ -148,44 +148,78 @@ ctl_config_load_string(const char *text, const char *name, struct ctl_config *ou
 	return rc;
 }
 
-/* The whole file as a NUL-terminated string in *text (caller frees): 0 or -errno. */
+/* The next size of the read buffer: 64 KiB, doubling, and one byte past the
+ * limit so a larger file shows. 0, or -1 with errno (EFBIG, ENOMEM). */
 static int
-read_text(const char *path, char **text, size_t *len)
+grow(char **buf, size_t *cap)
 {
-	struct stat st;
-	char *buf = NULL;
-	size_t n = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	int rc = 0;
+	size_t want = *cap == 0 ? 65536 : *cap * 2;
+	char *grown;
 
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0)
-		rc = -errno;
-	else if (S_ISDIR(st.st_mode))
-		rc = -EISDIR;
-	else if ((buf = malloc(CONFIG_FILE_MAX + 1)) == NULL)
-		rc = -ENOMEM;
-	while (rc == 0) {
-		ssize_t r = read(fd, buf + n, CONFIG_FILE_MAX + 1 - n);
+	if (*cap == CONFIG_FILE_MAX + 1) {
+		errno = EFBIG;
+		return -1;
+	}
+	if (want > CONFIG_FILE_MAX)
+		want = CONFIG_FILE_MAX + 1;
+	grown = realloc(*buf, want + 1);
+	if (grown == NULL)
+		return -1;
+	*buf = grown;
+	*cap = want;
+	return 0;
+}
+
+/* fd to its end as a NUL-terminated string, or NULL with errno set. Reads
+ * until EOF rather than trusting st_size: pipes and /dev/stdin have none. */
+static char *
+read_all(int fd, size_t *len)
+{
+	size_t n = 0, cap = 0;
+	char *buf = NULL;
+
+	for (;;) {
+		if (n == cap && grow(&buf, &cap) < 0)
+			goto fail;
+		ssize_t r = read(fd, buf + n, cap - n);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0)
-			rc = -errno;
-		else if (r == 0)
+			goto fail;
+		if (r == 0)
 			break;
-		else if ((n += (size_t)r) > CONFIG_FILE_MAX)
-			rc = -EFBIG;
-	}
-	close(fd);
-	if (rc < 0) {
-		free(buf);
-		return rc;
+		n += (size_t)r;
 	}
 	buf[n] = '\0';
-	*text = buf;
 	*len = n;
-	return 0;
+	return buf;
+fail:
+	free(buf); /* glibc's free() keeps errno */
+	buf = NULL;
+	return NULL;
+}
+
+/* The file as a NUL-terminated string (caller frees), or NULL with errno set. */
+static char *
+read_text(const char *path, size_t *len)
+{
+	struct stat st;
+	char *text = NULL;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int saved;
+
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) == 0) {
+		if (S_ISDIR(st.st_mode))
+			errno = EISDIR;
+		else
+			text = read_all(fd, len);
+	}
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return text;
 }
 
 /* libconfig would stop at a NUL and silently ignore the rest. */
@@ -206,16 +240,17 @@ check_nul(const char *path, const char *text, size_t len, char *err, size_t errl
 int
 ctl_config_load_file(const char *path, struct ctl_config *out, char *err, size_t errlen)
 {
-	char *text = NULL;
 	size_t len = 0;
-	int rc = path ? read_text(path, &text, &len) : -EINVAL;
+	char *text = path ? read_text(path, &len) : NULL;
+	int rc;
 
-	if (rc < 0) {
+	if (text == NULL) {
 		char buf[128];
-		const char *msg = strerror_r(-rc, buf, sizeof(buf));
+		int e = path == NULL ? EINVAL : errno > 0 ? errno : EIO;
+		const char *msg = strerror_r(e, buf, sizeof(buf));
 		if (err != NULL && errlen > 0)
 			snprintf(err, errlen, "%s: cannot read: %s", path ? path : "(null)", msg);
-		return rc;
+		return -e;
 	}
 	rc = check_nul(path, text, len, err, errlen);
 	if (rc == 0)

@@ -84,7 +84,9 @@ const char *
 cfg_suggest(const char *name, const struct cfg_kw *kws)
 {
 	const char *best = NULL;
-	unsigned int best_d = 3;
+	size_t len = strlen(name);
+	/* within two edits, and fewer edits than letters: "a" is no typo of "eal" */
+	unsigned int best_d = len > 2 ? 3 : (unsigned int)len;
 
 	for (const struct cfg_kw *kw = kws; kw->name != NULL; kw++) {
 		unsigned int d = edit_distance(name, kw->name);
@@ -343,8 +345,9 @@ cfg_string(struct cfg_parse *ps, const config_setting_t *s, const struct cfg_kw 
 		return cfg_fail(ps, s, "'%s' expected a string", kw->name);
 	size_t n = strlen(v);
 	if ((int64_t)n < kw->min || (int64_t)n > kw->max)
-		return cfg_fail(ps, s, "'%s' expected a string of %" PRId64 " to %" PRId64
-				" characters", kw->name, kw->min, kw->max);
+		return cfg_fail(ps, s,
+				"'%s' expected a string of %" PRId64 " to %" PRId64 " characters",
+				kw->name, kw->min, kw->max);
 	*out = v;
 	return 0;
 }
@@ -352,7 +355,7 @@ cfg_string(struct cfg_parse *ps, const config_setting_t *s, const struct cfg_kw 
 int
 cfg_str(struct cfg_parse *ps, const config_setting_t *s, const struct cfg_kw *kw, void *obj)
 {
-	const char *v;
+	const char *v = NULL;
 	int rc = cfg_string(ps, s, kw, &v);
 
 	if (rc == 0)
@@ -364,6 +367,26 @@ void
 cfg_copy(void *obj, const struct cfg_kw *kw, const char *v)
 {
 	snprintf(cfg_field(obj, kw), kw->size, "%s", v);
+}
+
+const char *
+cfg_quote(const char *v, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	for (; *v != '\0' && n + 5 < len; v++) {
+		unsigned char c = (unsigned char)*v;
+		if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\')
+			buf[n++] = (char)c;
+		else
+			n += (size_t)snprintf(buf + n, len - n, "\\x%02x", c);
+	}
+	if (*v != '\0' && n + 4 <= len) {
+		memcpy(buf + n, "...", 3);
+		n += 3;
+	}
+	buf[n] = '\0';
+	return buf;
 }
 
 /* Strict dotted quad: four decimal parts 0..255, no leading zeros, no spaces. */

@@ -12,17 +12,18 @@
 #ifndef MESHGW_CTL_CONFIG_PARSE_H
 #define MESHGW_CTL_CONFIG_PARSE_H
 
-#include <libconfig.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include <libconfig.h>
 
 #include "ctl_config.h"
 
 struct cfg_parse {
-	const char *name;     /* file name used in messages */
-	char *err;	      /* message buffer (may be NULL) */
-	size_t errlen;	      /* its size */
-	struct ctl_config *c; /* the config being filled */
+	const char *name;		/* file name used in messages */
+	char *err;			/* message buffer (may be NULL) */
+	size_t errlen;			/* its size */
+	struct ctl_config *c;		/* the config being filled */
 	const config_setting_t *routes; /* ip_routes, resolved after the walk */
 };
 
@@ -36,10 +37,10 @@ typedef int (*cfg_kw_fn)(struct cfg_parse *ps, const config_setting_t *s, const 
 struct cfg_kw {
 	const char *name;
 	cfg_kw_fn parse;
-	size_t off;	   /* offset of the field in obj */
-	size_t size;	   /* and its size: 1, 2, 4 or 8 for numbers, capacity for strings */
-	int64_t min, max;  /* bounds: numbers, durations (us), string lengths */
-	const void *arg;   /* choices (NULL-terminated) for enums, sub-table for groups */
+	size_t off;	  /* offset of the field in obj */
+	size_t size;	  /* and its size: 1, 2, 4 or 8 for numbers, capacity for strings */
+	int64_t min, max; /* bounds: numbers, durations (us), string lengths */
+	const void *arg;  /* choices (NULL-terminated) for enums, sub-table for groups */
 };
 
 /* Where a field lives, for the keyword tables. */
@@ -63,7 +64,8 @@ cfg_field(void *obj, const struct cfg_kw *kw)
 /* Runs every member of group s through table kws (NULL-name terminated). */
 int cfg_walk(struct cfg_parse *ps, const config_setting_t *s, const struct cfg_kw *kws, void *obj);
 
-/* The closest name in the NULL-terminated table within edit distance 2, or NULL. */
+/* The closest name in the NULL-terminated table within edit distance 2 (and
+ * fewer edits than name has letters), or NULL. */
 const char *cfg_suggest(const char *name, const struct cfg_kw *kws);
 
 /* Generic keyword parsers; bounds and field from the keyword. */
@@ -83,6 +85,10 @@ int cfg_string(struct cfg_parse *ps, const config_setting_t *s, const struct cfg
 int cfg_str(struct cfg_parse *ps, const config_setting_t *s, const struct cfg_kw *kw, void *obj);
 /* Copies a string already checked to fit into the field (capacity kw->size). */
 void cfg_copy(void *obj, const struct cfg_kw *kw, const char *v);
+
+/* User text made safe to echo in a one-line message: printable ASCII kept,
+ * anything else as \xNN, cut with "..." to fit len (at least 8). */
+const char *cfg_quote(const char *v, char *buf, size_t len);
 
 /* s must be a group; its members parsed with kws into obj. */
 int cfg_need_group(struct cfg_parse *ps, const config_setting_t *s, const char *name);

@@ -65,7 +65,8 @@ port_name(struct cfg_parse *ps, const config_setting_t *s, const struct cfg_kw *
 
 	if (v == NULL || v[0] == '\0' || strlen(v) >= CTL_NAME_MAX ||
 	    strspn(v, "abcdefghijklmnopqrstuvwxyz0123456789_-") != strlen(v))
-		return cfg_fail(ps, s, "'%s' expected 1 to %d characters from a-z, 0-9, '_' and '-'",
+		return cfg_fail(ps, s,
+				"'%s' expected 1 to %d characters from a-z, 0-9, '_' and '-'",
 				kw->name, CTL_NAME_MAX - 1);
 	cfg_copy(obj, kw, v);
 	return 0;
@@ -131,10 +132,10 @@ mac(struct cfg_parse *ps, const config_setting_t *s, const struct cfg_kw *kw, vo
 	uint8_t m[6];
 	bool ok = v != NULL && strlen(v) == 17;
 
-	for (int i = 0; ok && i < 6; i++) {
+	for (size_t i = 0; ok && i < 6; i++) {
 		int hi = hex_val(v[3 * i]), lo = hex_val(v[3 * i + 1]);
 		ok = hi >= 0 && lo >= 0 && (i == 5 || v[3 * i + 2] == ':');
-		m[i] = (uint8_t)(hi << 4 | lo);
+		m[i] = ok ? (uint8_t)(hi << 4 | lo) : 0;
 	}
 	if (!ok)
 		return cfg_fail(ps, s, "'%s' expected a MAC address such as \"02:00:00:00:00:01\"",
@@ -270,8 +271,8 @@ static const struct cfg_kw port_kws[] = {
 static bool
 pcap_devargs(const char *d)
 {
-	static const char *const keys[] = {"rx_pcap=", "tx_pcap=", "rx_iface=", "tx_iface=",
-					   "iface="};
+	static const char *const keys[] = {
+		"rx_pcap=", "tx_pcap=", "rx_iface=", "tx_iface=", "iface="};
 
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
 		if (strstr(d, keys[i]) != NULL)
@@ -350,8 +351,7 @@ port_check(struct cfg_parse *ps, const config_setting_t *s, const struct ctl_por
 }
 
 int
-cfg_sec_ports(struct cfg_parse *ps, const config_setting_t *s, const struct cfg_kw *kw,
-	      void *obj)
+cfg_sec_ports(struct cfg_parse *ps, const config_setting_t *s, const struct cfg_kw *kw, void *obj)
 {
 	struct ctl_config *c = obj;
 	int n = config_setting_length(s);

@@ -76,8 +76,7 @@ route_check(struct cfg_parse *ps, const config_setting_t *s, const struct ctl_ro
 }
 
 int
-cfg_sec_routes(struct cfg_parse *ps, const config_setting_t *s, const struct cfg_kw *kw,
-	       void *obj)
+cfg_sec_routes(struct cfg_parse *ps, const config_setting_t *s, const struct cfg_kw *kw, void *obj)
 {
 	struct ctl_config *c = obj;
 	int n = config_setting_length(s);
@@ -86,8 +85,7 @@ cfg_sec_routes(struct cfg_parse *ps, const config_setting_t *s, const struct cfg
 	if (rc < 0)
 		return rc;
 	if (n > CTL_MAX_ROUTES)
-		return cfg_fail(ps, s, "'%s' expected at most %d routes", kw->name,
-				CTL_MAX_ROUTES);
+		return cfg_fail(ps, s, "'%s' expected at most %d routes", kw->name, CTL_MAX_ROUTES);
 	for (int i = 0; i < n; i++) {
 		const config_setting_t *e = config_setting_get_elem(s, (unsigned int)i);
 		struct ctl_route_conf *r = &c->routes[i];
@@ -107,6 +105,7 @@ port_by_name(struct cfg_parse *ps, const config_setting_t *s, struct ctl_route_c
 {
 	const char *name = config_setting_get_string(s);
 	char list[CTL_MAX_PORTS * (CTL_NAME_MAX + 4)] = "";
+	char quoted[64];
 	size_t n = 0;
 
 	for (unsigned int i = 0; i < ps->c->n_ports; i++) {
@@ -118,8 +117,8 @@ port_by_name(struct cfg_parse *ps, const config_setting_t *s, struct ctl_route_c
 				 ps->c->ports[i].name);
 		n += w > 0 ? (size_t)w : 0;
 	}
-	return cfg_fail(ps, s, "'port' \"%s\" is not a defined port (expected one of %s)", name,
-			list);
+	return cfg_fail(ps, s, "'port' \"%s\" is not a defined port (expected one of %s)",
+			cfg_quote(name, quoted, sizeof(quoted)), list);
 }
 
 static bool
@@ -134,8 +133,7 @@ in_subnet(const struct ctl_port_conf *p, uint32_t a)
 /* A gateway must be a neighbour, never ourselves; without a port it picks
  * the first port whose subnet holds it. */
 static int
-port_by_via(struct cfg_parse *ps, const config_setting_t *s, struct ctl_route_conf *r,
-	    bool pick)
+port_by_via(struct cfg_parse *ps, const config_setting_t *s, struct ctl_route_conf *r, bool pick)
 {
 	const config_setting_t *vs = config_setting_get_member(s, "via");
 	const char *v = config_setting_get_string(vs);

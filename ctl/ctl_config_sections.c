@@ -57,15 +57,14 @@ eal_args(struct cfg_parse *ps, const config_setting_t *s, const struct cfg_kw *k
 static int
 file_prefix(struct cfg_parse *ps, const config_setting_t *s, const struct cfg_kw *kw, void *obj)
 {
-	const char *v;
+	const char *v = NULL;
 	int rc = cfg_string(ps, s, kw, &v);
 
 	if (rc < 0)
 		return rc;
 	if (v[0] == '.' || strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 				     "0123456789._-") != strlen(v))
-		return cfg_fail(ps, s, "'%s' expected letters, digits, '.', '_' and '-'",
-				kw->name);
+		return cfg_fail(ps, s, "'%s' expected letters, digits, '.', '_' and '-'", kw->name);
 	cfg_copy(obj, kw, v);
 	return 0;
 }
@@ -141,8 +140,7 @@ workers_check(struct cfg_parse *ps, const config_setting_t *s, const struct ctl_
 }
 
 int
-cfg_sec_workers(struct cfg_parse *ps, const config_setting_t *s, const struct cfg_kw *kw,
-		void *obj)
+cfg_sec_workers(struct cfg_parse *ps, const config_setting_t *s, const struct cfg_kw *kw, void *obj)
 {
 	struct ctl_config *c = obj;
 	int rc = cfg_need_group(ps, s, kw->name);

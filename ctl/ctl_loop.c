@@ -9,6 +9,8 @@
  * any fd; events already fetched for the old registration are then skipped
  * because the generation no longer matches.
  */
+#include "ctl_loop.h"
+
 #include <errno.h>
 #include <limits.h>
 #include <stdbool.h>
@@ -19,11 +21,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ctl_loop.h"
-
-#define CTL_TICKS_MAX  16
-#define CTL_BATCH      64
-#define CTL_FDS_MAX    (1 << 20)
+#define CTL_TICKS_MAX 16
+#define CTL_BATCH     64
+#define CTL_FDS_MAX   (1 << 20)
 
 struct fd_slot {
 	ctl_fd_fn fn; /* NULL: slot unused */

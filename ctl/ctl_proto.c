@@ -4,6 +4,8 @@
  * Pure functions over jansson, no I/O and no global state: any thread may
  * call them, and the fuzzer and meshgwctl link this file on its own.
  */
+#include "ctl_proto.h"
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -12,19 +14,22 @@
 
 #include <jansson.h>
 
-#include "ctl_proto.h"
-
 struct errno_name {
 	int num;
 	const char *name;
 };
 
 static const struct errno_name errno_names[] = {
-	{EINVAL, "EINVAL"},   {ENOENT, "ENOENT"},   {EAGAIN, "EAGAIN"},	    {ETIMEDOUT, "ETIMEDOUT"},
-	{E2BIG, "E2BIG"},     {EBUSY, "EBUSY"},	    {ENOMEM, "ENOMEM"},	    {EPERM, "EPERM"},
-	{EACCES, "EACCES"},   {ENOTSUP, "ENOTSUP"}, {EEXIST, "EEXIST"},	    {ENODEV, "ENODEV"},
-	{EBADMSG, "EBADMSG"}, {ENOSPC, "ENOSPC"},   {ERANGE, "ERANGE"},	    {EALREADY, "EALREADY"},
-	{ECANCELED, "ECANCELED"}, {EINPROGRESS, "EINPROGRESS"}, {ESRCH, "ESRCH"}, {EIO, "EIO"},
+	{EINVAL, "EINVAL"},	  {ENOENT, "ENOENT"},
+	{EAGAIN, "EAGAIN"},	  {ETIMEDOUT, "ETIMEDOUT"},
+	{E2BIG, "E2BIG"},	  {EBUSY, "EBUSY"},
+	{ENOMEM, "ENOMEM"},	  {EPERM, "EPERM"},
+	{EACCES, "EACCES"},	  {ENOTSUP, "ENOTSUP"},
+	{EEXIST, "EEXIST"},	  {ENODEV, "ENODEV"},
+	{EBADMSG, "EBADMSG"},	  {ENOSPC, "ENOSPC"},
+	{ERANGE, "ERANGE"},	  {EALREADY, "EALREADY"},
+	{ECANCELED, "ECANCELED"}, {EINPROGRESS, "EINPROGRESS"},
+	{ESRCH, "ESRCH"},	  {EIO, "EIO"},
 };
 
 static const char *
@@ -141,7 +146,8 @@ check_keys(json_t *root, struct ctl_error *err)
 	const char *key;
 	json_t *val;
 
-	json_object_foreach (root, key, val) {
+	json_object_foreach(root, key, val)
+	{
 		if (strcmp(key, "id") != 0 && strcmp(key, "cmd") != 0 && strcmp(key, "args") != 0) {
 			/* %.40s may cut a UTF-8 sequence: the encoder sanitizes messages */
 			ctl_error_set(err, EINVAL, "unknown key '%.40s'", key);
@@ -168,7 +174,8 @@ ctl_proto_decode(const char *line, size_t len, struct ctl_request *req, struct c
 	 * jansson also rejects invalid UTF-8, \u0000 and nesting past 2048 */
 	root = json_loadb(line, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &jerr);
 	if (root == NULL) {
-		ctl_error_set(err, EBADMSG, "invalid JSON at byte %d: %s", jerr.position, jerr.text);
+		ctl_error_set(err, EBADMSG, "invalid JSON at byte %d: %s", jerr.position,
+			      jerr.text);
 		goto out;
 	}
 	if (!json_is_object(root)) {

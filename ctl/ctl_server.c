@@ -15,6 +15,8 @@
  * its epoll interest.
  */
 #define _GNU_SOURCE /* accept4, GNU strerror_r */
+#include "ctl_server.h"
+
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -30,7 +32,6 @@
 
 #include "ctl_loop.h"
 #include "ctl_proto.h"
-#include "ctl_server.h"
 
 #define IN_CAP	       (CTL_LINE_MAX + 1) /* a longest line plus its '\n' */
 #define IN_FIRST       4096
@@ -246,7 +247,7 @@ static void
 handle_line(struct client *c, const char *line, size_t len)
 {
 	struct pending *p = &c->pend;
-	struct ctl_error err;
+	struct ctl_error err = {0};
 
 	if (len > 0 && line[len - 1] == '\r')
 		len--;
@@ -276,7 +277,7 @@ handle_line(struct client *c, const char *line, size_t len)
 static void
 too_long(struct client *c)
 {
-	struct ctl_error err;
+	struct ctl_error err = {0};
 
 	ctl_error_set(&err, E2BIG, "request line longer than %d bytes", CTL_LINE_MAX);
 	reply_error(c, NULL, &err);
@@ -291,6 +292,8 @@ process_lines(struct client *c)
 {
 	size_t off = 0;
 
+	if (c->in_len == 0)
+		return;
 	while (!c->dead && !c->closing && !c->pend.active && out_pending(c) < OUT_PAUSE) {
 		char *line = c->in + off;
 		char *nl = memchr(line, '\n', c->in_len - off);
@@ -428,8 +431,8 @@ client_new(struct ctl_server *srv, int fd)
 static void
 refuse(int fd)
 {
-	static const char busy[] =
-		"{\"ok\":false,\"error\":{\"code\":\"EBUSY\",\"message\":\"too many ctl clients\"}}\n";
+	static const char busy[] = "{\"ok\":false,\"error\":{\"code\":\"EBUSY\",\"message\":\"too "
+				   "many ctl clients\"}}\n";
 
 	(void)send(fd, busy, sizeof(busy) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
 	close(fd);

@@ -11,6 +11,7 @@
 #define _GNU_SOURCE /* GNU strerror_r */
 #include <errno.h>
 #include <poll.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -120,11 +121,17 @@ usage(FILE *f)
 	      f);
 }
 
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 static int
-usage_error(const char *fmt, const char *what)
+usage_error(const char *fmt, ...)
 {
+	va_list ap;
+
 	fprintf(stderr, "meshgwctl: ");
-	fprintf(stderr, fmt, what);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
 	fprintf(stderr, "\n\n");
 	usage(stderr);
 	return EXIT_USAGE;
@@ -345,14 +352,16 @@ exchange(int fd, char *req, uint64_t deadline, json_t **reply)
 {
 	json_error_t jerr;
 	char *line = NULL;
-	int rc;
+	int rc, send_rc;
 
-	rc = req ? send_all(fd, req, strlen(req)) : -ENOMEM;
+	if (req == NULL)
+		return -ENOMEM;
+	send_rc = send_all(fd, req, strlen(req));
 	free(req);
-	if (rc == 0)
-		rc = read_line(fd, deadline, &line);
+	/* even when the send failed, the daemon may have said why (EBUSY) */
+	rc = read_line(fd, deadline, &line);
 	if (rc < 0)
-		return rc;
+		return send_rc < 0 ? send_rc : rc;
 	*reply = json_loads(line, 0, &jerr);
 	free(line);
 	if (*reply == NULL || !json_is_object(*reply) ||
@@ -396,6 +405,7 @@ exchange_failed(const char *path, int e, uint64_t waited_ms)
 /* ---- printing ----------------------------------------------------------- */
 
 static void fmt_value(json_t *v, char *buf, size_t n);
+static void fmt_nested(json_t *v, char *buf, size_t n);
 
 /* "a,b,c" for arrays, "k=v,k=v" for objects. */
 static void
@@ -408,15 +418,17 @@ fmt_list(json_t *v, char *buf, size_t n)
 
 	buf[0] = '\0';
 	if (json_is_array(v)) {
-		json_array_foreach (v, i, item) {
-			fmt_value(item, cell, sizeof(cell));
+		json_array_foreach(v, i, item)
+		{
+			fmt_nested(item, cell, sizeof(cell));
 			used += (size_t)snprintf(buf + used, n - used, "%s%s", i ? "," : "", cell);
 			if (used >= n)
 				return;
 		}
 	} else {
-		json_object_foreach (v, key, item) {
-			fmt_value(item, cell, sizeof(cell));
+		json_object_foreach(v, key, item)
+		{
+			fmt_nested(item, cell, sizeof(cell));
 			used += (size_t)snprintf(buf + used, n - used, "%s%s=%s", used ? "," : "",
 						 key, cell);
 			if (used >= n)
@@ -425,6 +437,16 @@ fmt_list(json_t *v, char *buf, size_t n)
 	}
 	if (used == 0)
 		snprintf(buf, n, "-");
+}
+
+/* Control characters from the daemon must not reach the terminal. */
+static void
+fmt_string(const char *s, char *buf, size_t n)
+{
+	snprintf(buf, n, "%s", s);
+	for (char *p = buf; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
 }
 
 static void
@@ -439,9 +461,23 @@ fmt_value(json_t *v, char *buf, size_t n)
 	else if (json_is_real(v))
 		snprintf(buf, n, "%.1f", json_real_value(v));
 	else if (json_is_string(v))
-		snprintf(buf, n, "%s", json_string_value(v));
+		fmt_string(json_string_value(v), buf, n);
 	else
 		fmt_list(v, buf, n);
+}
+
+/* A list inside a list keeps its brackets: drops={a=1,b=2}. */
+static void
+fmt_nested(json_t *v, char *buf, size_t n)
+{
+	char inner[CELL_MAX];
+
+	if (!json_is_array(v) && !json_is_object(v)) {
+		fmt_value(v, buf, n);
+		return;
+	}
+	fmt_list(v, inner, sizeof(inner));
+	snprintf(buf, n, json_is_array(v) ? "[%s]" : "{%s}", strcmp(inner, "-") ? inner : "");
 }
 
 static void
@@ -469,47 +505,53 @@ fmt_busy(json_t *row, char *buf, size_t n)
 		snprintf(buf, n, "%.1f%%", 100.0 * busy / (busy + idle));
 }
 
-static bool
-is_numeric(const char *s)
+/* One cell; *numeric says whether it lines up on the right. */
+static void
+fmt_cell(json_t *row, const struct col *col, char *buf, size_t n, bool *numeric)
 {
-	if (*s == '-' && s[1] != '\0')
-		s++;
-	return *s != '\0' && strspn(s, "0123456789.%") == strlen(s);
+	json_t *v;
+
+	if (col->fmt != NULL) {
+		col->fmt(row, buf, n);
+		*numeric = true; /* computed figures */
+		return;
+	}
+	v = json_object_get(row, col->key);
+	fmt_value(v, buf, n);
+	*numeric = v == NULL || json_is_number(v) || json_is_null(v);
 }
 
-/* Prints rows (an array of objects) under the given columns. */
+/* Prints rows (an array of objects) under the given columns: one pass to
+ * measure, one to print, so big tables need no storage. */
 static void
 print_rows(json_t *rows, const struct col *cols, size_t ncols)
 {
 	size_t nrows = json_array_size(rows);
-	char(*cells)[CELL_MAX] = calloc(nrows * ncols + 1, CELL_MAX);
-	size_t width[32] = {0};
-	bool right[32];
+	size_t width[32];
+	bool right[32], numeric;
+	char cell[CELL_MAX];
 
-	if (cells == NULL || ncols > 32) {
-		free(cells);
-		return;
-	}
+	if (ncols > 32)
+		ncols = 32;
 	for (size_t c = 0; c < ncols; c++) {
 		width[c] = strlen(cols[c].title);
-		right[c] = nrows > 0;
+		right[c] = true;
 		for (size_t r = 0; r < nrows; r++) {
-			char *cell = cells[r * ncols + c];
-			json_t *row = json_array_get(rows, r);
-
-			if (cols[c].fmt)
-				cols[c].fmt(row, cell, CELL_MAX);
-			else
-				fmt_value(json_object_get(row, cols[c].key), cell, CELL_MAX);
+			fmt_cell(json_array_get(rows, r), &cols[c], cell, sizeof(cell), &numeric);
 			width[c] = strlen(cell) > width[c] ? strlen(cell) : width[c];
-			right[c] = right[c] && (is_numeric(cell) || strcmp(cell, "-") == 0);
+			right[c] = right[c] && numeric;
 		}
 	}
 	for (size_t r = 0; r <= nrows; r++) {
 		for (size_t c = 0; c < ncols; c++) {
-			const char *s = r == 0 ? cols[c].title : cells[(r - 1) * ncols + c];
+			const char *s = cols[c].title;
 			bool last = c + 1 == ncols;
 
+			if (r > 0) {
+				fmt_cell(json_array_get(rows, r - 1), &cols[c], cell, sizeof(cell),
+					 &numeric);
+				s = cell;
+			}
 			if (right[c])
 				printf("%*s%s", (int)width[c], s, last ? "" : "  ");
 			else
@@ -517,7 +559,44 @@ print_rows(json_t *rows, const struct col *cols, size_t ncols)
 		}
 		putchar('\n');
 	}
-	free(cells);
+}
+
+static bool out_started; /* a blank line goes between blocks of output */
+
+static void
+gap(void)
+{
+	if (out_started)
+		putchar('\n');
+	out_started = true;
+}
+
+static void
+section(const char *title)
+{
+	gap();
+	printf("%s:\n", title);
+}
+
+/* "key  value" lines under a title, for a flat object such as totals. */
+static void
+print_kv(const char *title, json_t *obj)
+{
+	char cell[CELL_MAX * 4];
+	size_t width = 0;
+	const char *key;
+	json_t *v;
+
+	section(title);
+	json_object_foreach(obj, key, v)
+	{
+		width = strlen(key) > width ? strlen(key) : width;
+	}
+	json_object_foreach(obj, key, v)
+	{
+		fmt_value(v, cell, sizeof(cell));
+		printf("  %-*s  %s\n", (int)width, key, cell);
+	}
 }
 
 /* A titled table; "(none)" when the array is empty or missing. */
@@ -525,7 +604,7 @@ static void
 print_table(const char *title, json_t *rows, const struct col *cols, size_t ncols)
 {
 	if (title != NULL)
-		printf("\n%s:\n", title);
+		section(title);
 	if (json_array_size(rows) == 0) {
 		printf("(none)\n");
 		return;
@@ -544,7 +623,8 @@ print_auto_table(const char *title, json_t *rows)
 	const char *key;
 	json_t *v;
 
-	json_object_foreach (first, key, v) {
+	json_object_foreach(first, key, v)
+	{
 		if (n == NCOLS(cols))
 			break;
 		snprintf(titles[n], sizeof(titles[n]), "%s", key);
@@ -567,6 +647,7 @@ static void
 print_generic(json_t *obj)
 {
 	char cell[CELL_MAX * 4];
+	int scalars = 0;
 	const char *key;
 	json_t *v;
 
@@ -575,13 +656,17 @@ print_generic(json_t *obj)
 		printf("%s\n", cell);
 		return;
 	}
-	json_object_foreach (obj, key, v) {
+	json_object_foreach(obj, key, v)
+	{
 		if (is_table(v))
 			continue;
+		if (!scalars++)
+			gap();
 		fmt_value(v, cell, sizeof(cell));
 		printf("%s: %s\n", key, cell);
 	}
-	json_object_foreach (obj, key, v) {
+	json_object_foreach(obj, key, v)
+	{
 		if (is_table(v))
 			print_auto_table(key, v);
 	}
@@ -597,9 +682,10 @@ print_status(json_t *r)
 		{"online", "ONLINE", NULL},
 	};
 	static const struct col ports[] = {
-		{"name", "NAME", NULL},	       {"port_id", "ID", NULL}, {"driver", "DRIVER", NULL},
-		{"link", "LINK", NULL},	       {NULL, "SPEED", fmt_speed}, {"mac", "MAC", NULL},
-		{"mtu", "MTU", NULL},	       {"addresses", "ADDRESSES", NULL},
+		{"name", "NAME", NULL},	    {"port_id", "ID", NULL},
+		{"driver", "DRIVER", NULL}, {"link", "LINK", NULL},
+		{NULL, "SPEED", fmt_speed}, {"mac", "MAC", NULL},
+		{"mtu", "MTU", NULL},	    {"addresses", "ADDRESSES", NULL},
 	};
 	char v[4][CELL_MAX];
 
@@ -607,6 +693,7 @@ print_status(json_t *r)
 	fmt_value(json_object_get(r, "state"), v[1], CELL_MAX);
 	fmt_value(json_object_get(r, "uptime_s"), v[2], CELL_MAX);
 	fmt_value(json_object_get(r, "generation"), v[3], CELL_MAX);
+	gap();
 	printf("meshgw %s  state %s  %s  uptime %ss  generation %s\n", v[0], v[1],
 	       json_is_true(json_object_get(r, "ready")) ? "ready" : "not ready", v[2], v[3]);
 	print_table("workers", json_object_get(r, "workers"), workers, NCOLS(workers));
@@ -633,8 +720,8 @@ print_stats(json_t *r)
 		{"drops", "DROPS", NULL},
 	};
 	static const struct col pools[] = {
-		{"name", "POOL", NULL},	      {"socket", "SOCKET", NULL},
-		{"size", "SIZE", NULL},	      {"in_use", "IN_USE", NULL},
+		{"name", "POOL", NULL},		  {"socket", "SOCKET", NULL},
+		{"size", "SIZE", NULL},		  {"in_use", "IN_USE", NULL},
 		{"available", "AVAILABLE", NULL},
 	};
 	json_t *mbufs = json_object_get(r, "mbufs");
@@ -642,10 +729,10 @@ print_stats(json_t *r)
 
 	print_table("ports", json_object_get(r, "ports"), ports, NCOLS(ports));
 	print_table("workers", json_object_get(r, "workers"), workers, NCOLS(workers));
-	fmt_value(json_object_get(r, "totals"), cell, sizeof(cell));
-	printf("\ntotals: %s\n", cell);
+	print_kv("totals", json_object_get(r, "totals"));
 	fmt_value(json_object_get(mbufs, "in_use"), cell, sizeof(cell));
-	printf("\nmbufs in use: %s\n", cell);
+	section("mbufs");
+	printf("in use: %s\n", cell);
 	print_table(NULL, json_object_get(mbufs, "pools"), pools, NCOLS(pools));
 }
 
@@ -653,8 +740,8 @@ static void
 print_arp(json_t *r)
 {
 	static const struct col cols[] = {
-		{"worker", "WORKER", NULL}, {"ip", "IP", NULL},	      {"mac", "MAC", NULL},
-		{"port", "PORT", NULL},	    {"state", "STATE", NULL}, {"age_ms", "AGE_MS", NULL},
+		{"worker", "WORKER", NULL},   {"ip", "IP", NULL},	{"mac", "MAC", NULL},
+		{"port", "PORT", NULL},	      {"state", "STATE", NULL}, {"age_ms", "AGE_MS", NULL},
 		{"pending", "PENDING", NULL},
 	};
 
@@ -770,8 +857,8 @@ not_ready(const char *path, uint64_t timeout_ms, int e)
 {
 	char buf[128];
 
-	fprintf(stderr, "meshgwctl: not ready: cannot reach meshgw at %s within %llu ms: %s\n", path,
-		(unsigned long long)timeout_ms, errstr(e, buf, sizeof(buf)));
+	fprintf(stderr, "meshgwctl: not ready: cannot reach meshgw at %s within %llu ms: %s\n",
+		path, (unsigned long long)timeout_ms, errstr(e, buf, sizeof(buf)));
 	return EXIT_FAIL;
 }
 
@@ -809,9 +896,11 @@ run_wait_ready(const struct opts *o)
 			return fd < 0 ? unreachable(o->sock, -rc)
 				      : exchange_failed(o->sock, -rc, left + READY_SLACK_MS);
 		last = -rc;
-		if (now_ms() + RETRY_MS > deadline)
+		now = now_ms();
+		if (now >= deadline)
 			break;
-		sleep_ms(RETRY_MS);
+		/* the last try lands on the deadline itself */
+		sleep_ms(deadline - now < RETRY_MS ? (unsigned int)(deadline - now) : RETRY_MS);
 	}
 	return not_ready(o->sock, timeout, last);
 }

@@ -370,6 +370,11 @@ stk_arp_input(struct stk_ctx *ctx, uint16_t port_idx, struct rte_mbuf *m, uint64
 	uint16_t op;
 
 	ah = rte_pktmbuf_read(m, sizeof(struct rte_ether_hdr), sizeof(*ah), &abuf);
+	if (ah != NULL && ah != &abuf) {
+		/* in a later segment it may start at an odd address: work on a copy */
+		memcpy(&abuf, ah, sizeof(abuf));
+		ah = &abuf;
+	}
 	why = ah == NULL ? STK_DROP_ARP_SHORT : validate(ctx, ah);
 	if (why != STK_DROP_MAX)
 		goto drop;

@@ -4,7 +4,9 @@
  * received frame belongs to). stk_input and stk_eth_output run on the owning
  * worker; stk_pkt_owner only reads the frame and the immutable conf.
  */
+#include <errno.h>
 #include <netinet/in.h>
+#include <string.h>
 
 #include <rte_icmp.h>
 
@@ -165,7 +167,7 @@ read_ports(const struct rte_mbuf *m, uint32_t off, uint8_t proto, uint16_t *spor
 	   uint16_t *dport)
 {
 	union hdr_buf buf;
-	const uint16_t *p;
+	const uint8_t *p;
 
 	*sport = 0;
 	*dport = 0;
@@ -174,8 +176,9 @@ read_ports(const struct rte_mbuf *m, uint32_t off, uint8_t proto, uint16_t *spor
 	p = rte_pktmbuf_read(m, off, 4, &buf);
 	if (p == NULL)
 		return -EBADMSG;
-	*sport = p[0];
-	*dport = p[1];
+	/* may sit at any offset of a segment: no 16-bit loads */
+	memcpy(sport, p, sizeof(*sport));
+	memcpy(dport, p + 2, sizeof(*dport));
 	return 0;
 }
 

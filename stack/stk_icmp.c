@@ -32,7 +32,7 @@ echo_reply(struct stk_ctx *ctx, struct rte_mbuf *m, uint32_t ihl, uint32_t icmp_
 	struct rte_ipv4_hdr *ip;
 	struct rte_icmp_hdr *icmp;
 	uint32_t src, dst;
-	uint16_t sum;
+	uint16_t sum = 0; /* the length was checked on input: the sum cannot fail */
 	uint8_t tos;
 
 	ctx->stats.icmp_echo_in++;
@@ -70,7 +70,7 @@ echo_reply(struct stk_ctx *ctx, struct rte_mbuf *m, uint32_t ihl, uint32_t icmp_
 	icmp->icmp_type = RTE_IP_ICMP_ECHO_REPLY;
 	icmp->icmp_code = 0;
 	icmp->icmp_cksum = 0;
-	rte_raw_cksum_mbuf(m, sizeof(*ip), icmp_len, &sum);
+	stk_cksum_mbuf(m, sizeof(*ip), icmp_len, &sum);
 	icmp->icmp_cksum = (uint16_t)~sum;
 
 	m->ol_flags = 0; /* rx flags of the request mean nothing on tx */
@@ -152,7 +152,7 @@ stk_icmp_input(struct stk_ctx *ctx, struct rte_mbuf *m, uint32_t ihl, uint64_t n
 		stk_drop(ctx, m, STK_DROP_ICMP_SHORT);
 		return;
 	}
-	if (rte_raw_cksum_mbuf(m, ihl, len, &sum) != 0 || sum != 0xffff) {
+	if (stk_cksum_mbuf(m, ihl, len, &sum) != 0 || sum != 0xffff) {
 		stk_drop(ctx, m, STK_DROP_ICMP_CKSUM);
 		return;
 	}

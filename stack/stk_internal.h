@@ -85,6 +85,40 @@ stk_in_prefix(uint32_t ip, uint32_t addr, uint8_t plen)
 	return ((ip ^ addr) & mask) == 0;
 }
 
+/* Ones' complement sum (folded, not inverted) of len bytes at off in m, over
+ * any number of segments; -1 when they are not all there. DPDK 22.11's
+ * rte_raw_cksum_mbuf truncates a segment's unfolded sum before swapping it
+ * for an odd offset, which breaks on chains; this folds first. */
+static inline int
+stk_cksum_mbuf(const struct rte_mbuf *m, uint32_t off, uint32_t len, uint16_t *cksum)
+{
+	const struct rte_mbuf *seg = m;
+	uint32_t sum = 0, done = 0;
+
+	if ((uint64_t)off + len > rte_pktmbuf_pkt_len(m))
+		return -1;
+	while (seg != NULL && off >= rte_pktmbuf_data_len(seg)) {
+		off -= rte_pktmbuf_data_len(seg);
+		seg = seg->next;
+	}
+	while (done < len && seg != NULL) {
+		uint32_t n = RTE_MIN(rte_pktmbuf_data_len(seg) - off, len - done);
+		uint16_t part = rte_raw_cksum(rte_pktmbuf_mtod_offset(seg, const void *, off), n);
+
+		/* a part starting at an odd offset has its bytes the other way round */
+		sum += (done & 1) ? rte_bswap16(part) : part;
+		done += n;
+		off = 0;
+		seg = seg->next;
+	}
+	if (done != len)
+		return -1;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	*cksum = (uint16_t)sum;
+	return 0;
+}
+
 /* stk_flow.c: stk_rss_key converted for rte_softrss_be (rte_convert_rss_key). */
 extern const uint32_t stk_rss_key_be[10];
 

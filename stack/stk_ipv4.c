@@ -156,9 +156,12 @@ stk_ip_output(struct stk_ctx *ctx, struct rte_mbuf *m, uint64_t now)
 		return -EINVAL;
 	}
 	ip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
+	if (unlikely((ip->version_ihl >> 4) != 4)) {
+		stk_drop(ctx, m, STK_DROP_IP_VERSION);
+		return -EINVAL;
+	}
 	ihl = (uint32_t)(ip->version_ihl & RTE_IPV4_HDR_IHL_MASK) * RTE_IPV4_IHL_MULTIPLIER;
-	if (unlikely((ip->version_ihl >> 4) != 4 || ihl < sizeof(*ip) ||
-		     ihl > rte_pktmbuf_data_len(m))) {
+	if (unlikely(ihl < sizeof(*ip) || ihl > rte_pktmbuf_data_len(m))) {
 		stk_drop(ctx, m, STK_DROP_IP_IHL);
 		return -EINVAL;
 	}

@@ -156,9 +156,14 @@ static void
 test_decode_cmd_chars(void **state)
 {
 	static const char *const bad[] = {
-		"{\"cmd\":\"Status\"}",	     "{\"cmd\":\"a b\"}",	   "{\"cmd\":\"a_b\"}",
-		"{\"cmd\":\"a/b\"}",	     "{\"cmd\":\"st\\u00e9\"}", "{\"cmd\":\"a\\nb\"}",
-		"{\"cmd\":\"\xc3\xa9t\xc3\xa9\"}", "{\"cmd\":\"a.b\"}",
+		"{\"cmd\":\"Status\"}",
+		"{\"cmd\":\"a b\"}",
+		"{\"cmd\":\"a_b\"}",
+		"{\"cmd\":\"a/b\"}",
+		"{\"cmd\":\"st\\u00e9\"}",
+		"{\"cmd\":\"a\\nb\"}",
+		"{\"cmd\":\"\xc3\xa9t\xc3\xa9\"}",
+		"{\"cmd\":\"a.b\"}",
 	};
 	struct ctl_request req;
 	struct ctl_error err;
@@ -451,11 +456,11 @@ test_error_names(void **state)
 		int num;
 		const char *name;
 	} names[] = {
-		{EINVAL, "EINVAL"}, {ENOENT, "ENOENT"}, {EAGAIN, "EAGAIN"},
-		{ETIMEDOUT, "ETIMEDOUT"}, {E2BIG, "E2BIG"}, {EBUSY, "EBUSY"},
-		{ENOMEM, "ENOMEM"}, {EPERM, "EPERM"}, {ENOTSUP, "ENOTSUP"},
-		{EEXIST, "EEXIST"}, {ENODEV, "ENODEV"}, {EBADMSG, "EBADMSG"},
-		{-ENOENT, "ENOENT"}, {EXDEV, "EIO"}, {0, "EIO"},
+		{EINVAL, "EINVAL"},	  {ENOENT, "ENOENT"}, {EAGAIN, "EAGAIN"},
+		{ETIMEDOUT, "ETIMEDOUT"}, {E2BIG, "E2BIG"},   {EBUSY, "EBUSY"},
+		{ENOMEM, "ENOMEM"},	  {EPERM, "EPERM"},   {ENOTSUP, "ENOTSUP"},
+		{EEXIST, "EEXIST"},	  {ENODEV, "ENODEV"}, {EBADMSG, "EBADMSG"},
+		{-ENOENT, "ENOENT"},	  {EXDEV, "EIO"},     {0, "EIO"},
 		{12345, "EIO"},
 	};
 	struct ctl_error err;
