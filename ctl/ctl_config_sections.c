@@ -98,9 +98,6 @@ cores(struct cfg_parse *ps, const config_setting_t *s, const struct cfg_kw *kw, 
 		if ((t != CONFIG_TYPE_INT && t != CONFIG_TYPE_INT64) || v < 0 || v > LCORE_MAX)
 			return cfg_fail(ps, e, "'%s' expected lcore numbers between 0 and %d",
 					kw->name, LCORE_MAX);
-		for (int j = 0; j < i; j++)
-			if (w->cores[j] == (unsigned int)v)
-				return cfg_fail(ps, e, "'%s' lists lcore %lld twice", kw->name, v);
 		w->cores[i] = (unsigned int)v;
 	}
 	w->n_cores = (unsigned int)n;
@@ -132,10 +129,17 @@ workers_check(struct cfg_parse *ps, const config_setting_t *s, const struct ctl_
 	if (w->n_cores != w->count)
 		return cfg_fail(ps, cs, "'cores' expected %u lcore%s (one per worker), got %u",
 				w->count, w->count == 1 ? "" : "s", w->n_cores);
+	/* Workers may share CPUs (with each other and the control thread) only
+	 * when they sleep when idle: two spinning pollers on one CPU starve. */
+	if (w->idle != CTL_IDLE_POLL)
+		return 0;
 	for (unsigned int i = 0; i < w->n_cores; i++)
-		if (w->cores[i] == (unsigned int)w->control_core)
-			return cfg_fail(ps, config_setting_get_elem(cs, i),
-					"'cores' includes lcore %u, the control_core", w->cores[i]);
+		for (unsigned int j = 0; j < i; j++)
+			if (w->cores[j] == w->cores[i])
+				return cfg_fail(ps, config_setting_get_elem(cs, i),
+						"'cores' puts two polling workers on CPU %u (use "
+						"idle = \"adaptive\" to share CPUs)",
+						w->cores[i]);
 	return 0;
 }
 

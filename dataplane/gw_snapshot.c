@@ -30,14 +30,14 @@ struct gw_snapmgr {
 };
 
 static int
-add_connected(struct gw_snapshot *s, const struct ctl_config *conf)
+add_connected(struct stk_routes *r, const struct ctl_config *conf)
 {
 	for (unsigned int p = 0; p < conf->n_ports; p++) {
 		const struct ctl_port_conf *pc = &conf->ports[p];
 		for (unsigned int a = 0; a < pc->n_addrs; a++) {
 			uint8_t plen = pc->plens[a];
 			uint32_t mask = plen ? ~0u << (32 - plen) : 0;
-			int rc = stk_routes_add(s->routes, pc->addrs[a] & mask, plen, 0, p);
+			int rc = stk_routes_add(r, pc->addrs[a] & mask, plen, 0, p);
 			if (rc < 0)
 				return rc;
 		}
@@ -45,35 +45,93 @@ add_connected(struct gw_snapshot *s, const struct ctl_config *conf)
 	return 0;
 }
 
-struct gw_snapshot *
-gw_snapshot_build(const struct ctl_config *conf, uint64_t generation)
+/* FNV-1a over everything the route table is made of. */
+static uint64_t
+routes_key(const struct ctl_config *conf)
 {
+	uint64_t h = 0xcbf29ce484222325ULL;
+	const uint8_t *b;
+
+#define MIX(ptr, len)                                                                              \
+	for (b = (const uint8_t *)(ptr); b < (const uint8_t *)(ptr) + (len); b++)                \
+		h = (h ^ *b) * 0x100000001b3ULL
+	for (unsigned int p = 0; p < conf->n_ports; p++) {
+		MIX(conf->ports[p].addrs, sizeof(uint32_t) * conf->ports[p].n_addrs);
+		MIX(conf->ports[p].plens, conf->ports[p].n_addrs);
+		MIX(&p, sizeof(p));
+	}
+	for (unsigned int i = 0; i < conf->n_routes; i++) {
+		const struct ctl_route_conf *r = &conf->routes[i];
+		MIX(&r->prefix, sizeof(r->prefix));
+		MIX(&r->plen, sizeof(r->plen));
+		MIX(&r->via, sizeof(r->via));
+		MIX(&r->port, sizeof(r->port));
+	}
+#undef MIX
+	return h;
+}
+
+static void
+rref_put(struct gw_routes_ref *rr)
+{
+	if (rr == NULL || --rr->refcnt > 0)
+		return;
+	stk_routes_free(rr->routes);
+	rr->routes = NULL;
+	free(rr);
+}
+
+static struct gw_routes_ref *
+rref_build(const struct ctl_config *conf, uint64_t key, uint64_t generation)
+{
+	struct gw_routes_ref *rr = calloc(1, sizeof(*rr));
 	char name[32];
-	struct gw_snapshot *s = calloc(1, sizeof(*s));
 	int rc;
+
+	if (rr == NULL)
+		return NULL;
+	rr->refcnt = 1;
+	rr->key = key;
+	snprintf(name, sizeof(name), "routes_%" PRIu64, generation);
+	rr->routes = stk_routes_create(name, CTL_MAX_ROUTES + CTL_MAX_PORTS * CTL_MAX_ADDRS,
+				       SOCKET_ID_ANY);
+	if (rr->routes == NULL)
+		goto fail;
+	rc = add_connected(rr->routes, conf);
+	for (unsigned int i = 0; rc == 0 && i < conf->n_routes; i++) {
+		const struct ctl_route_conf *r = &conf->routes[i];
+		rc = stk_routes_add(rr->routes, r->prefix, r->plen, r->via, r->port);
+	}
+	if (rc == 0)
+		return rr;
+	errno = -rc;
+fail:
+	rref_put(rr);
+	return NULL;
+}
+
+struct gw_snapshot *
+gw_snapshot_build(const struct ctl_config *conf, uint64_t generation,
+		  const struct gw_snapshot *prev)
+{
+	struct gw_snapshot *s = calloc(1, sizeof(*s));
+	uint64_t key = routes_key(conf);
 
 	if (s == NULL)
 		return NULL;
 	s->generation = generation;
-	snprintf(name, sizeof(name), "routes_%" PRIu64, generation);
-	s->routes = stk_routes_create(name, CTL_MAX_ROUTES + CTL_MAX_PORTS * CTL_MAX_ADDRS,
-				      SOCKET_ID_ANY);
-	if (s->routes == NULL)
-		goto fail;
-	rc = add_connected(s, conf);
-	for (unsigned int i = 0; rc == 0 && i < conf->n_routes; i++) {
-		const struct ctl_route_conf *r = &conf->routes[i];
-		rc = stk_routes_add(s->routes, r->prefix, r->plen, r->via, r->port);
+	if (prev != NULL && prev->rref->key == key) {
+		s->rref = prev->rref;
+		s->rref->refcnt++;
+	} else {
+		s->rref = rref_build(conf, key, generation);
 	}
-	if (rc < 0) {
-		errno = -rc;
-		goto fail;
+	if (s->rref == NULL) {
+		free(s);
+		return NULL;
 	}
-	s->n_routes_static = conf->n_routes;
+	s->routes = s->rref->routes;
 	return s;
-fail:
-	gw_snapshot_free(s);
-	return NULL;
 }
 
 void
@@ -81,8 +139,8 @@ gw_snapshot_free(struct gw_snapshot *s)
 {
 	if (s == NULL)
 		return;
-	stk_routes_free(s->routes);
-	s->routes = NULL;
+	rref_put(s->rref);
+	s->rref = NULL;
 	free(s);
 }
 

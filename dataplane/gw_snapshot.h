@@ -20,16 +20,28 @@
 #include "ctl_config.h"
 #include "stk.h"
 
+/* A route table shared by consecutive snapshots while the routes do not
+ * change: an rte_lpm costs 64 MiB, so a reload that leaves routes alone must
+ * not build another. Reference counted by the control thread only (snapshots
+ * are built and freed there). */
+struct gw_routes_ref {
+	unsigned int refcnt;
+	uint64_t key; /* hash of the inputs: port addresses and static routes */
+	struct stk_routes *routes;
+};
+
 /* Immutable once published. Everything it points to is freed with it. */
 struct gw_snapshot {
 	uint64_t generation;
-	struct stk_routes *routes;
-	unsigned int n_routes_static; /* for ip-routes: connected routes come first */
+	struct stk_routes *routes; /* == rref->routes, for the workers */
+	struct gw_routes_ref *rref;
 };
 
 /* Builds a snapshot from conf (routes: connected from port addresses, then
- * static). Control thread, after EAL init. NULL + errno. */
-struct gw_snapshot *gw_snapshot_build(const struct ctl_config *conf, uint64_t generation);
+ * static), sharing prev's route table when the routes are the same (prev may
+ * be NULL). Control thread, after EAL init. NULL + errno. */
+struct gw_snapshot *gw_snapshot_build(const struct ctl_config *conf, uint64_t generation,
+				      const struct gw_snapshot *prev);
 /* Accepts NULL. */
 void gw_snapshot_free(struct gw_snapshot *s);
 

@@ -453,7 +453,7 @@ gw_dp_start(struct gw_dp *dp, const struct ctl_config *conf, char *err, size_t e
 	if (rc != 0)
 		return rc;
 	dp->snap = gw_snapmgr_create(dp->n_workers);
-	s = dp->snap ? gw_snapshot_build(conf, 1) : NULL;
+	s = dp->snap ? gw_snapshot_build(conf, 1, NULL) : NULL;
 	if (s == NULL) {
 		snprintf(err, errlen, "cannot build the first config snapshot: %s",
 			 rte_strerror(errno));

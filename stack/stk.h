@@ -26,7 +26,10 @@
 #define STK_RETA_SIZE	 128 /* ownership emulates a 128-entry RSS indirection table */
 #define STK_OWNER_ALL	 (-1) /* stk_pkt_owner(): every worker must see it (ARP) */
 
-/* Per-mbuf private area (mempool priv_size must be STK_MBUF_PRIV_SIZE). */
+/* Per-mbuf private area (mempool priv_size must be STK_MBUF_PRIV_SIZE).
+ * Nothing resets it when an mbuf is recycled: whoever receives a frame
+ * zeroes flags before setting any (the stack clears LEARN_ONLY itself when
+ * it consumes such a copy). */
 struct stk_mbuf_priv {
 	uint32_t flags;	    /* STK_MF_* */
 	uint32_t reserved;

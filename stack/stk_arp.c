@@ -29,9 +29,9 @@
 #include "stk.h"
 #include "stk_internal.h"
 
-#define ARP_FRAME_LEN  (sizeof(struct rte_ether_hdr) + sizeof(struct rte_arp_hdr))
-#define ARP_TICK_MS    10 /* timers are scanned at most this often */
-#define HASH_MIN_SIZE  8  /* rte_hash refuses smaller tables */
+#define ARP_FRAME_LEN (sizeof(struct rte_ether_hdr) + sizeof(struct rte_arp_hdr))
+#define ARP_TICK_MS   10 /* timers are scanned at most this often */
+#define HASH_MIN_SIZE 8	 /* rte_hash refuses smaller tables */
 
 struct arp_key {
 	uint32_t ip;
@@ -39,8 +39,7 @@ struct arp_key {
 	uint16_t zero; /* hashed: always 0 */
 };
 
-static const struct rte_ether_addr bcast_mac = {.addr_bytes = {0xff, 0xff, 0xff, 0xff, 0xff,
-								0xff}};
+static const struct rte_ether_addr bcast_mac = {.addr_bytes = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff}};
 static const struct rte_ether_addr zero_mac;
 
 const char *
@@ -85,14 +84,14 @@ stk_arp_init(struct stk_ctx *ctx)
 	ctx->arp_hash = rte_hash_create(&hp);
 	if (ctx->arp_hash == NULL)
 		return rte_errno ? -rte_errno : -ENOMEM;
-	ctx->arp_entries = rte_calloc_socket("stk_arp", cap, sizeof(struct arp_entry), 0,
-					     ctx->conf.socket);
+	ctx->arp_entries =
+		rte_calloc_socket("stk_arp", cap, sizeof(struct arp_entry), 0, ctx->conf.socket);
 	if (ctx->arp_entries == NULL)
 		return -ENOMEM;
 	if (ac->pending_max != 0) {
-		ctx->arp_pending = rte_calloc_socket("stk_arp_q", (size_t)cap * ac->pending_max,
-						     sizeof(struct rte_mbuf *), 0,
-						     ctx->conf.socket);
+		ctx->arp_pending =
+			rte_calloc_socket("stk_arp_q", (size_t)cap * ac->pending_max,
+					  sizeof(struct rte_mbuf *), 0, ctx->conf.socket);
 		if (ctx->arp_pending == NULL)
 			return -ENOMEM;
 	}
@@ -327,8 +326,7 @@ port_has_addr(const struct stk_port_info *port, uint32_t ip)
 }
 
 static bool
-bad_sender(const struct stk_ctx *ctx, uint16_t op, uint32_t sip,
-	   const struct rte_ether_addr *sha)
+bad_sender(const struct stk_ctx *ctx, uint16_t op, uint32_t sip, const struct rte_ether_addr *sha)
 {
 	if (!rte_is_valid_assigned_ether_addr(sha))
 		return true;
@@ -466,14 +464,14 @@ stk_arp_resolve(struct stk_ctx *ctx, uint16_t port_idx, uint32_t ip, struct rte_
 	case STK_ARP_REACHABLE:
 		rte_ether_addr_copy(&e->mac, mac);
 		return 0;
-	default: /* FAILED */
-		if (now >= e->deadline) { /* expired, the timer scan has not run yet */
-			start_resolving(ctx, e, now);
-			return enqueue(ctx, e, m);
-		}
-		stk_drop(ctx, m, STK_DROP_ARP_FAILED);
-		return -EHOSTUNREACH;
 	}
+	/* FAILED; past its time when the timer scan has not run yet */
+	if (now >= e->deadline) {
+		start_resolving(ctx, e, now);
+		return enqueue(ctx, e, m);
+	}
+	stk_drop(ctx, m, STK_DROP_ARP_FAILED);
+	return -EHOSTUNREACH;
 }
 
 static uint64_t
@@ -532,8 +530,7 @@ stk_arp_poll(struct stk_ctx *ctx, uint64_t now)
 }
 
 unsigned int
-stk_arp_dump(const struct stk_ctx *ctx, struct stk_arp_entry *out, unsigned int max,
-	     uint64_t now)
+stk_arp_dump(const struct stk_ctx *ctx, struct stk_arp_entry *out, unsigned int max, uint64_t now)
 {
 	unsigned int n = 0;
 

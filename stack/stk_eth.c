@@ -13,12 +13,12 @@
 #include "stk.h"
 #include "stk_internal.h"
 
-#define ICMP_DEST_UNREACH   3
-#define ICMP_SOURCE_QUENCH  4
-#define ICMP_TIME_EXCEEDED  11
-#define ICMP_PARAM_PROBLEM  12
-#define ICMP_HDR_LEN	    8
-#define IP_FRAG_MASK	    (RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)
+#define ICMP_DEST_UNREACH  3
+#define ICMP_SOURCE_QUENCH 4
+#define ICMP_TIME_EXCEEDED 11
+#define ICMP_PARAM_PROBLEM 12
+#define ICMP_HDR_LEN	   8
+#define IP_FRAG_MASK	   (RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)
 
 static bool
 learn_only(const struct rte_mbuf *m)
@@ -163,8 +163,7 @@ read_ip(const struct rte_mbuf *m, uint32_t off, union hdr_buf *buf, uint32_t *ih
 
 /* Ports of a TCP/UDP header at off, 0 when absent. */
 static int
-read_ports(const struct rte_mbuf *m, uint32_t off, uint8_t proto, uint16_t *sport,
-	   uint16_t *dport)
+read_ports(const struct rte_mbuf *m, uint32_t off, uint8_t proto, uint16_t *sport, uint16_t *dport)
 {
 	union hdr_buf buf;
 	const uint8_t *p;

@@ -11,12 +11,12 @@
 #include "stk.h"
 #include "stk_internal.h"
 
-#define ICMP_HDR_LEN	    8
-#define ICMP_DEST_UNREACH   3
-#define ICMP_FRAG_NEEDED    4 /* code of ICMP_DEST_UNREACH carrying the next-hop MTU */
-#define ICMP_TIME_EXCEEDED  11
-#define ICMP_PARAM_PROBLEM  12
-#define ECHO_REPLY_TTL	    64
+#define ICMP_HDR_LEN	   8
+#define ICMP_DEST_UNREACH  3
+#define ICMP_FRAG_NEEDED   4 /* code of ICMP_DEST_UNREACH carrying the next-hop MTU */
+#define ICMP_TIME_EXCEEDED 11
+#define ICMP_PARAM_PROBLEM 12
+#define ECHO_REPLY_TTL	   64
 
 union inner_buf {
 	struct rte_ipv4_hdr ip;
@@ -26,8 +26,7 @@ union inner_buf {
 /* Turns the request in m into its reply and sends it through the routing
  * table like any other datagram. Consumes m. */
 static void
-echo_reply(struct stk_ctx *ctx, struct rte_mbuf *m, uint32_t ihl, uint32_t icmp_len,
-	   uint64_t now)
+echo_reply(struct stk_ctx *ctx, struct rte_mbuf *m, uint32_t ihl, uint32_t icmp_len, uint64_t now)
 {
 	struct rte_ipv4_hdr *ip;
 	struct rte_icmp_hdr *icmp;
@@ -109,14 +108,14 @@ parse_inner(const struct stk_ctx *ctx, const struct rte_mbuf *m, uint32_t off,
 	if (e->proto == IPPROTO_TCP || e->proto == IPPROTO_UDP) {
 		e->sport = (uint16_t)(l4[0] << 8 | l4[1]);
 		e->dport = (uint16_t)(l4[2] << 8 | l4[3]);
-		e->seq = (uint32_t)l4[4] << 24 | (uint32_t)l4[5] << 16 | (uint32_t)l4[6] << 8 | l4[7];
+		e->seq = (uint32_t)l4[4] << 24 | (uint32_t)l4[5] << 16 | (uint32_t)l4[6] << 8 |
+			 l4[7];
 	}
 	return STK_DROP_MAX;
 }
 
 static void
-icmp_error(struct stk_ctx *ctx, struct rte_mbuf *m, uint32_t ihl,
-	   const struct rte_icmp_hdr *icmp)
+icmp_error(struct stk_ctx *ctx, struct rte_mbuf *m, uint32_t ihl, const struct rte_icmp_hdr *icmp)
 {
 	struct stk_icmp_err e = {.type = icmp->icmp_type, .code = icmp->icmp_code};
 	enum stk_drop why;

@@ -22,12 +22,12 @@
 struct arp_entry {
 	uint32_t ip;
 	uint16_t port_idx;
-	uint8_t state;	 /* enum stk_arp_state */
-	uint8_t probes;	 /* requests sent while INCOMPLETE */
+	uint8_t state;	/* enum stk_arp_state */
+	uint8_t probes; /* requests sent while INCOMPLETE */
 	struct rte_ether_addr mac;
 	uint32_t n_pending;
-	uint64_t updated;  /* tsc of the last confirmation, or of creation */
-	uint64_t deadline; /* INCOMPLETE: next retry; STALE: next re-request; FAILED: expiry */
+	uint64_t updated;    /* tsc of the last confirmation, or of creation */
+	uint64_t deadline;   /* INCOMPLETE: next retry; STALE: next re-request; FAILED: expiry */
 	uint32_t prev, next; /* live list, ARP_NIL terminated */
 	struct rte_mbuf **pending; /* pending_max slots, datagrams with the IP header first */
 };
@@ -72,8 +72,7 @@ stk_drop(struct stk_ctx *ctx, struct rte_mbuf *m, enum stk_drop why)
 static inline bool
 stk_pkt_writable(const struct rte_mbuf *m, uint32_t len)
 {
-	return RTE_MBUF_DIRECT(m) && rte_mbuf_refcnt_read(m) == 1 &&
-	       rte_pktmbuf_data_len(m) >= len;
+	return RTE_MBUF_DIRECT(m) && rte_mbuf_refcnt_read(m) == 1 && rte_pktmbuf_data_len(m) >= len;
 }
 
 /* Is ip in addr/plen? */

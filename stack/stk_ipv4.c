@@ -54,8 +54,7 @@ bad_source(const struct stk_ctx *ctx, uint32_t src)
 /* Validates the datagram at the start of m and trims the Ethernet padding.
  * STK_DROP_MAX when it is for us; *ihl and *proto are then set. */
 static enum stk_drop
-validate(struct stk_ctx *ctx, uint16_t port_idx, struct rte_mbuf *m, uint32_t *ihl,
-	 uint8_t *proto)
+validate(struct stk_ctx *ctx, uint16_t port_idx, struct rte_mbuf *m, uint32_t *ihl, uint8_t *proto)
 {
 	uint32_t len = rte_pktmbuf_pkt_len(m);
 	const struct rte_ipv4_hdr *ip;
@@ -77,7 +76,8 @@ validate(struct stk_ctx *ctx, uint16_t port_idx, struct rte_mbuf *m, uint32_t *i
 		return STK_DROP_IP_LEN;
 	/* frames shorter than 60 bytes come padded; padding spread over
 	 * segments is beyond what trim can do and counted as a bad length */
-	if (tot < len && (len - tot > UINT16_MAX || rte_pktmbuf_trim(m, (uint16_t)(len - tot)) != 0))
+	if (tot < len &&
+	    (len - tot > UINT16_MAX || rte_pktmbuf_trim(m, (uint16_t)(len - tot)) != 0))
 		return STK_DROP_IP_LEN;
 	if (unlikely(ip->time_to_live == 0))
 		return STK_DROP_IP_TTL;

@@ -77,8 +77,7 @@ find(const struct stk_routes *r, uint32_t prefix, uint8_t plen)
 }
 
 int
-stk_routes_add(struct stk_routes *r, uint32_t prefix, uint8_t plen, uint32_t gw,
-	       uint16_t port_idx)
+stk_routes_add(struct stk_routes *r, uint32_t prefix, uint8_t plen, uint32_t gw, uint16_t port_idx)
 {
 	struct stk_route_entry *e;
 	int idx, rc;

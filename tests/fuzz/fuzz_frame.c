@@ -77,8 +77,8 @@ make_ctx(void)
 	c.socket = SOCKET_ID_ANY;
 	c.pool = pool;
 	c.n_ports = 2;
-	port_conf(&c.ports[0], 1, 0x0a000001, false);	/* 10.0.0.1/24 */
-	port_conf(&c.ports[1], 2, 0xc0a80101, true);	/* 192.168.1.1/24 */
+	port_conf(&c.ports[0], 1, 0x0a000001, false); /* 10.0.0.1/24 */
+	port_conf(&c.ports[1], 2, 0xc0a80101, true);  /* 192.168.1.1/24 */
 	c.arp = (struct stk_arp_conf){.cache_size = CACHE_SIZE,
 				      .pending_max = 4,
 				      .retries = 3,
@@ -106,8 +106,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	}
 	pool = ut_pool("fuzz_pool", 2047);
 	routes = stk_routes_create("fuzz_routes", 8, SOCKET_ID_ANY);
-	if (pool == NULL || routes == NULL ||
-	    stk_routes_add(routes, 0x0a000000, 24, 0, 0) != 0 ||
+	if (pool == NULL || routes == NULL || stk_routes_add(routes, 0x0a000000, 24, 0, 0) != 0 ||
 	    stk_routes_add(routes, 0xc0a80100, 24, 0, 1) != 0 ||
 	    stk_routes_add(routes, 0, 0, 0x0a0000fe, 0) != 0) {
 		fprintf(stderr, "fuzz_frame: setup failed\n");

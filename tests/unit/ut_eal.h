@@ -15,16 +15,24 @@
 
 #include "stk.h"
 
+/* mem_mb: without hugepages; an rte_lpm alone takes 64 MiB. */
 static inline int
-ut_eal_init(const char *name)
+ut_eal_init_mem(const char *name, unsigned int mem_mb)
 {
-	static char a0[] = "ut", a1[] = "--no-huge", a2[] = "-m", a3[] = "128",
+	static char a0[] = "ut", a1[] = "--no-huge", a2[] = "-m", a3[16],
 		    a4[] = "--no-shconf", a5[] = "--no-pci", a6[] = "-l", a7[] = "0",
 		    a8[] = "--log-level=lib.*:error";
 	static char prefix[96];
+	snprintf(a3, sizeof(a3), "%u", mem_mb);
 	snprintf(prefix, sizeof(prefix), "--file-prefix=ut_%s_%d", name, (int)getpid());
 	char *args[] = {a0, a1, a2, a3, a4, a5, a6, a7, a8, prefix};
 	return rte_eal_init((int)(sizeof(args) / sizeof(args[0])), args);
+}
+
+static inline int
+ut_eal_init(const char *name)
+{
+	return ut_eal_init_mem(name, 128);
 }
 
 /* A pool like the daemon's (stack private area included). */

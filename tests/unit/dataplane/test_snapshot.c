@@ -19,17 +19,21 @@
 
 static struct ctl_config conf;
 
+/* Consecutive snapshots share one route table, as a reload without route
+ * changes does; ASan would see a table freed while a snapshot still uses it. */
 static struct gw_snapshot *
-build(uint64_t gen)
+build_from(const struct gw_snapmgr *m, uint64_t gen)
 {
-	struct gw_snapshot *s = gw_snapshot_build(&conf, gen);
+	struct gw_snapshot *s = gw_snapshot_build(&conf, gen, m ? gw_snapmgr_current(m) : NULL);
 	assert_non_null(s);
 	return s;
 }
+#define build(gen) build_from(m, gen)
 
 static void
 test_build_routes(void **state)
 {
+	const struct gw_snapmgr *m = NULL;
 	struct gw_snapshot *s = build(1);
 	struct stk_nexthop nh;
 
@@ -40,7 +44,21 @@ test_build_routes(void **state)
 	assert_int_equal(stk_routes_lookup(s->routes, 0x08080808, &nh), 0);
 	assert_false(nh.connected);
 	assert_int_equal(nh.gw, 0x0a0000fe);
+
+	/* same routes: shared table; changed routes: a table of its own */
+	struct gw_snapshot *s2 = gw_snapshot_build(&conf, 2, s);
+	assert_ptr_equal(s2->routes, s->routes);
+	conf.routes[0].via = 0x0a0000fd;
+	struct gw_snapshot *s3 = gw_snapshot_build(&conf, 3, s2);
+	conf.routes[0].via = 0x0a0000fe;
+	assert_ptr_not_equal(s3->routes, s2->routes);
+	assert_int_equal(stk_routes_lookup(s3->routes, 0x08080808, &nh), 0);
+	assert_int_equal(nh.gw, 0x0a0000fd);
 	gw_snapshot_free(s);
+	assert_int_equal(stk_routes_lookup(s2->routes, 0x08080808, &nh), 0);
+	assert_int_equal(nh.gw, 0x0a0000fe);
+	gw_snapshot_free(s2);
+	gw_snapshot_free(s3);
 }
 
 static void
@@ -145,7 +163,7 @@ main(void)
 		cmocka_unit_test(test_concurrent_publish),
 	};
 
-	if (ut_eal_init("snapshot") < 0)
+	if (ut_eal_init_mem("snapshot", 384) < 0)
 		return 1;
 	ctl_config_defaults(&conf);
 	conf.n_ports = 1;

@@ -222,7 +222,7 @@ test_drop_names(void **state)
 	}
 	assert_string_equal(stk_drop_name(STK_DROP_ETH_OWN_SRC), "own_src_mac");
 	assert_string_equal(stk_drop_name(STK_DROP_MAX), "unknown");
-	assert_string_equal(stk_drop_name((enum stk_drop)-1), "unknown");
+	assert_string_equal(stk_drop_name((enum stk_drop) - 1), "unknown");
 }
 
 static void

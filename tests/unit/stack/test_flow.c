@@ -111,7 +111,8 @@ test_hash_matches_reference_and_is_symmetric(void **state)
 {
 	(void)state;
 	assert_int_equal(stk_flow_hash(0, 0, 0, 0), 0);
-	assert_int_equal(stk_flow_hash(UT_PEER, UT_US, 40000, 443), ref(UT_PEER, UT_US, 40000, 443));
+	assert_int_equal(stk_flow_hash(UT_PEER, UT_US, 40000, 443),
+			 ref(UT_PEER, UT_US, 40000, 443));
 	for (int i = 0; i < 10000; i++) {
 		uint32_t s = next_rand(), d = next_rand(), p = next_rand();
 		uint16_t sp = (uint16_t)p, dp = (uint16_t)(p >> 16);
@@ -244,8 +245,7 @@ test_owner_icmp_and_others(void **state)
 
 /* An ICMP error from a router quoting our TCP segment us:sp -> far:dp. */
 static void
-icmp_err(struct ut_pkt *f, uint8_t type, uint8_t proto, uint16_t sp, uint16_t dp,
-	 size_t quoted)
+icmp_err(struct ut_pkt *f, uint8_t type, uint8_t proto, uint16_t sp, uint16_t dp, size_t quoted)
 {
 	uint8_t inner[64], l4[128];
 

@@ -57,7 +57,7 @@ expected_reply(uint8_t *b, uint16_t id, uint16_t seq, const uint8_t *data, size_
 	b[off] = 0x45;
 	b[off + 1] = 0;
 	ut_put16(b + off + 2, (uint16_t)(20 + 8 + n));
-	ut_put16(b + off + 4, 0);	/* atomic datagram: ID 0 */
+	ut_put16(b + off + 4, 0);      /* atomic datagram: ID 0 */
 	ut_put16(b + off + 6, 0x4000); /* DF */
 	b[off + 8] = 64;
 	b[off + 9] = 1;
@@ -330,8 +330,8 @@ test_unhandled_types(void **state)
 /* An ICMP error from the router quoting a datagram src -> dst (proto, ports,
  * seq); inner_ihl words of inner header, l4_len bytes quoted after it. */
 static void
-icmp_error(struct ut_pkt *f, uint8_t type, uint8_t code, uint32_t rest, uint8_t proto,
-	   uint32_t src, uint32_t dst, unsigned int inner_ihl, size_t l4_len)
+icmp_error(struct ut_pkt *f, uint8_t type, uint8_t code, uint32_t rest, uint8_t proto, uint32_t src,
+	   uint32_t dst, unsigned int inner_ihl, size_t l4_len)
 {
 	uint8_t inner[128], l4[160];
 	size_t hl = inner_ihl * 4, n;

@@ -255,8 +255,13 @@ static void
 test_bad_source(void **state)
 {
 	static const uint32_t srcs[] = {
-		UT_IP(224, 0, 0, 1), UT_IP(239, 1, 2, 3), UT_IP(255, 255, 255, 255), 0,
-		UT_IP(127, 0, 0, 1), UT_IP(127, 9, 9, 9), UT_US,
+		UT_IP(224, 0, 0, 1),
+		UT_IP(239, 1, 2, 3),
+		UT_IP(255, 255, 255, 255),
+		0,
+		UT_IP(127, 0, 0, 1),
+		UT_IP(127, 9, 9, 9),
+		UT_US,
 	};
 	struct ut_pkt f;
 
@@ -272,8 +277,12 @@ static void
 test_not_local(void **state)
 {
 	static const uint32_t dsts[] = {
-		UT_IP(10, 0, 0, 99),	    UT_IP(10, 0, 0, 255), UT_IP(255, 255, 255, 255),
-		UT_IP(224, 0, 0, 1),	    0,			  UT_IP(8, 8, 8, 8),
+		UT_IP(10, 0, 0, 99),
+		UT_IP(10, 0, 0, 255),
+		UT_IP(255, 255, 255, 255),
+		UT_IP(224, 0, 0, 1),
+		0,
+		UT_IP(8, 8, 8, 8),
 	};
 	struct ut_pkt f;
 
@@ -410,10 +419,10 @@ test_output_other_port(void **state)
 	ut.conf.ports[1].plens[0] = 24;
 	ut_start();
 	assert_int_equal(stk_routes_add(ut.routes, UT_IP(192, 168, 1, 0), 24, 0, 1), 0);
-	assert_int_equal(
-		stk_ip_output(ut.ctx, ut_dgram(UT_IP(192, 168, 1, 1), UT_IP(192, 168, 1, 7), 8),
-			      ut.now),
-		0);
+	assert_int_equal(stk_ip_output(ut.ctx,
+				       ut_dgram(UT_IP(192, 168, 1, 1), UT_IP(192, 168, 1, 7), 8),
+				       ut.now),
+			 0);
 	stk_flush(ut.ctx);
 	assert_int_equal(ut.n_tx, 1);
 	assert_int_equal(ut.tx_port[0], 1);
@@ -431,8 +440,7 @@ test_output_errors(void **state)
 	(void)state;
 	/* no table at all */
 	stk_set_routes(ut.ctx, NULL);
-	assert_int_equal(stk_ip_output(ut.ctx, ut_dgram(UT_US, UT_PEER, 8), ut.now),
-			 -ENETUNREACH);
+	assert_int_equal(stk_ip_output(ut.ctx, ut_dgram(UT_US, UT_PEER, 8), ut.now), -ENETUNREACH);
 	assert_int_equal(ut_stats()->drops[STK_DROP_NO_ROUTE], 1);
 
 	/* a table without a match, and a next hop on a port we do not have
@@ -443,8 +451,7 @@ test_output_errors(void **state)
 	assert_non_null(ut.routes);
 	assert_int_equal(stk_routes_add(ut.routes, UT_IP(172, 16, 0, 0), 12, 0, 5), 0);
 	stk_set_routes(ut.ctx, ut.routes);
-	assert_int_equal(stk_ip_output(ut.ctx, ut_dgram(UT_US, UT_PEER, 8), ut.now),
-			 -ENETUNREACH);
+	assert_int_equal(stk_ip_output(ut.ctx, ut_dgram(UT_US, UT_PEER, 8), ut.now), -ENETUNREACH);
 	assert_int_equal(stk_ip_output(ut.ctx, ut_dgram(UT_US, UT_IP(172, 16, 1, 1), 8), ut.now),
 			 -ENETUNREACH);
 	assert_int_equal(ut_stats()->drops[STK_DROP_NO_ROUTE], 3);

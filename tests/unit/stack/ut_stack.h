@@ -14,10 +14,10 @@
 #include <stdint.h>
 #include <string.h>
 
-#include <cmocka.h>
-
 #include <rte_cycles.h>
 #include <rte_mbuf.h>
+
+#include <cmocka.h>
 
 #include "stk.h"
 #include "ut_eal.h"
@@ -163,8 +163,7 @@ ut_put_ip(uint8_t *p, unsigned int ihl_words, uint16_t tot, uint16_t frag, uint8
 
 /* Ethernet + 20-byte IPv4 header + l4 bytes, from the peer to us. */
 static inline void
-ut_ip(struct ut_pkt *f, uint32_t src, uint32_t dst, uint8_t proto, const uint8_t *l4,
-      size_t l4_len)
+ut_ip(struct ut_pkt *f, uint32_t src, uint32_t dst, uint8_t proto, const uint8_t *l4, size_t l4_len)
 {
 	size_t off = ut_put_eth(f->b, ut_mac_us, ut_mac_peer, 0x0800);
 

@@ -583,6 +583,8 @@ test_err_ports(void **state)
 		   "t.conf:1: 'mac' expected a MAC address such as \"02:00:00:00:00:01\"");
 	expect_err("ports = ( { name = \"a\"; iface = \"a0\"; mac = \"02-00-00-00-00-01\"; } );",
 		   "t.conf:1: 'mac' expected a MAC address such as \"02:00:00:00:00:01\"");
+	expect_err("ports = ( { name = \"a\"; iface = \"a0\"; mac = \".1:00:00:00:00:01\"; } );",
+		   "t.conf:1: 'mac' expected a MAC address such as \"02:00:00:00:00:01\"");
 	expect_err("ports = ( { name = \"a\"; iface = \"a0\"; mac = \"00:00:00:00:00:00\"; } );",
 		   "t.conf:1: 'mac' 00:00:00:00:00:00 is not a unicast MAC address");
 	expect_err("ports = ( { name = \"a\"; iface = \"a0\"; mac = \"ff:ff:ff:ff:ff:ff\"; } );",
@@ -681,12 +683,11 @@ test_err_workers(void **state)
 		   "t.conf:4: 'cores' expected 2 lcores (one per worker), got 1");
 	expect_err(PORT "workers = { cores = [ 1, 2 ]; };",
 		   "t.conf:2: 'cores' expected 1 lcore (one per worker), got 2");
-	expect_err(PORT "workers = { count = 2;\n cores = [ 1,\n 0 ]; };",
-		   "t.conf:4: 'cores' includes lcore 0, the control_core");
-	expect_err(PORT "workers = { control_core = 2; count = 2; cores = [ 1, 2 ]; };",
-		   "t.conf:2: 'cores' includes lcore 2, the control_core");
-	expect_err(PORT "workers = { count = 2; cores = [ 1,\n 1 ]; };",
-		   "t.conf:3: 'cores' lists lcore 1 twice");
+	expect_err(PORT "workers = { count = 2; idle = \"poll\"; cores = [ 1,\n 1 ]; };",
+		   "t.conf:3: 'cores' puts two polling workers on CPU 1 (use idle = "
+		   "\"adaptive\" to share CPUs)");
+	expect_ok(PORT "workers = { count = 2; cores = [ 1, 1 ]; };");
+	expect_ok(PORT "workers = { count = 2; cores = [ 0, 1 ]; idle = \"poll\"; };");
 	expect_err(PORT "workers = { cores = [ 1024 ]; };",
 		   "t.conf:2: 'cores' expected lcore numbers between 0 and 1023");
 	expect_err(PORT "workers = { cores = [ ]; };",
@@ -878,6 +879,24 @@ test_load_file(void **state)
 		snprintf(want, sizeof(want), "%s: cannot read: Permission denied", path);
 		assert_string_equal(err, want);
 	}
+	unlink(path);
+
+	/* past the first 64 KiB read buffer, then past the 4 MiB limit */
+	size_t big = (4u << 20) + 1;
+	char *text = malloc(big);
+	assert_non_null(text);
+	memset(text, ' ', big);
+	memcpy(text, PORT, strlen(PORT));
+	snprintf(path, sizeof(path), "%s/big.conf", tmpdir);
+	write_file(path, text, 200000);
+	assert_int_equal(ctl_config_load_file(path, cfg, err, sizeof(err)), 0);
+	write_file(path, text, big - 1);
+	assert_int_equal(ctl_config_load_file(path, cfg, err, sizeof(err)), 0);
+	write_file(path, text, big);
+	assert_int_equal(ctl_config_load_file(path, cfg, err, sizeof(err)), -EFBIG);
+	snprintf(want, sizeof(want), "%s: cannot read: File too large", path);
+	assert_string_equal(err, want);
+	free(text);
 	unlink(path);
 
 	snprintf(path, sizeof(path), "%s/nul.conf", tmpdir);
