@@ -98,7 +98,7 @@ cmd_status(void *arg, json_t *args, json_t **result, struct ctl_error *err)
 	for (unsigned int p = 0; p < d->dp.n_ports; p++)
 		json_array_append_new(ports, port_status(&d->dp.ports[p], &d->conf->ports[p]));
 	*result = json_pack("{s:s, s:f, s:s, s:b, s:I, s:s, s:o, s:o}", "version", MESHGW_VERSION,
-			    (double)(ctl_now_ms() - d->start_ms) / 1000.0, "state",
+			    "uptime_s", (double)(ctl_now_ms() - d->start_ms) / 1000.0, "state",
 			    state_name(d->state), "ready", gw_dp_ready(&d->dp), "generation",
 			    (json_int_t)gw_snapmgr_generation(d->dp.snap), "config", d->conf->path,
 			    "workers", workers, "ports", ports);

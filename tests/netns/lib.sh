@@ -131,7 +131,8 @@ mg_config() {
 
 # Starts meshgw in $GW and waits until it says it is ready.
 mg_start() {
-	in_gw "$BUILD/meshgw" -c "$CONF" >"$LOG" 2>&1 &
+	# not through in_gw: a backgrounded function would be a subshell with its own pid
+	ip netns exec "$GW" "$BUILD/meshgw" -c "$CONF" >"$LOG" 2>&1 &
 	MG_PID=$!
 	if ! "$BUILD/meshgwctl" -s "$SOCK" wait-ready --timeout "${READY_TIMEOUT:-20s}" >/dev/null; then
 		fail "meshgw did not become ready"

@@ -1,13 +1,13 @@
 #!/usr/bin/python3
 """malformed.py IFACE GW_MAC GW_IP PEER_IP K - sends K of each malformed frame
 to the gateway. Each kind must raise exactly one drop reason:
-  eth_short          a 10-byte frame
   ip_short           Ethernet + 10 bytes of IPv4
   ip_bad_version     version 6 in an IPv4 ethertype frame
   ip_bad_ihl         IHL 3
   ip_bad_checksum    header checksum off by one
   ip_bad_length      total length beyond the frame
-(Fragments are not sent: af_packet's DEFRAG fan-out swallows a lone
+(Runt Ethernet frames are not sent: veth drops them before the PMD sees
+them. Fragments are not sent: af_packet's DEFRAG fan-out swallows a lone
 fragment before the PMD sees it; the unit tests cover ip_fragment.)
   not_local          an echo request to an address that is not the gateway's
   icmp_bad_checksum  an echo request with a wrong ICMP checksum
@@ -22,7 +22,7 @@ from scapy.all import ARP, ICMP, IP, Ether, Raw, sendp, conf  # noqa: E402
 conf.verb = 0
 iface, gw_mac, gw_ip, peer_ip, k = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5])
 src_mac = open(f"/sys/class/net/{iface}/address").read().strip()
-eth = Ether(dst=gw_mac, src=src_mac)
+eth = Ether(dst=gw_mac, src=src_mac, type=0x0800)
 
 
 def ip_bytes(**kw):
@@ -41,7 +41,6 @@ def fix_cksum(hdr):
 
 good = ip_bytes()
 frames = []
-frames.append(bytes(eth)[:10])  # eth_short
 frames.append(bytes(eth / Raw(good[:10])))  # ip_short
 v6 = bytearray(good)
 v6[0] = 0x65

@@ -27,8 +27,12 @@ head -c 70000 /dev/zero | tr '\0' 'a' | { cat; echo; } | socat -t 2 - "UNIX-CONN
 	fail "oversize line not refused"
 printf '\xff\xfe{"cmd":"status"}\n' | socat -t 2 - "UNIX-CONNECT:$SOCK" | jq -e '.ok == false' >/dev/null || fail "binary junk"
 # many clients at once, then the daemon still answers
-for i in $(seq 20); do send '{"cmd":"status"}' >/dev/null & done
-wait
+pids=()
+for _ in $(seq 20); do
+	send '{"cmd":"status"}' >/dev/null &
+	pids+=($!)
+done
+wait "${pids[@]}" # not a bare wait: meshgw is our child too
 ctl_json stats | jq -e '.workers | length == 1' >/dev/null || fail "meshgwctl --json stats is not valid JSON"
 ctl_json status | jq -e '.ready' >/dev/null || fail "status after abuse"
 

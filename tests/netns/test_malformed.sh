@@ -22,7 +22,7 @@ ctl_json stats | jq '.totals.drops' >"$TMP/after"
 wait $PING || fail "pings lost while malformed frames arrived: $(tail -2 "$TMP/ping")"
 
 declare -A want=([ip_short]=$K [ip_bad_checksum]=$K [ip_bad_ihl]=$K [ip_bad_length]=$K
-	[ip_bad_version]=$K [arp_bad_format]=$K [arp_short]=$K [eth_short]=$K
+	[ip_bad_version]=$K [arp_bad_format]=$K [arp_short]=$K
 	[not_local]=$K [icmp_bad_checksum]=$K)
 jq -r 'to_entries[] | "\(.key) \(.value)"' "$TMP/before" >"$TMP/b"
 while read -r reason before; do
