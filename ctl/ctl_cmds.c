@@ -19,8 +19,8 @@
 #include "ctl_loop.h"
 #include "gw_eal.h"
 
-#define ARP_DUMP_MAX	 4096
-#define CMD_TIMEOUT_MS	 500
+#define ARP_DUMP_MAX   4096
+#define CMD_TIMEOUT_MS 500
 
 static json_t *
 ip_json(uint32_t ip)
@@ -180,10 +180,11 @@ add_impair(json_t *o, const char *k, const struct gw_impair *im, json_t *sum)
 		cur = json_object();
 		json_object_set_new(sum, k, cur);
 	}
-	static const char *const names[] = {"in",	 "out",	     "dropped", "duplicated",
-					    "reordered", "delayed", "overflow", "nomem", "held"};
-	const uint64_t vals[] = {s->in,	       s->out,	    s->dropped, s->duplicated, s->reordered,
-				 s->delayed,   s->overflow, s->nomem,	s->held};
+	static const char *const names[] = {"in",	  "out",       "dropped",
+					    "duplicated", "reordered", "delayed",
+					    "overflow",	  "nomem",     "held"};
+	const uint64_t vals[] = {s->in,	     s->out,	  s->dropped, s->duplicated, s->reordered,
+				 s->delayed, s->overflow, s->nomem,   s->held};
 	for (unsigned int i = 0; i < RTE_DIM(names); i++) {
 		json_t *v = json_object_get(cur, names[i]);
 		add_u64(cur, names[i], (v ? (uint64_t)json_integer_value(v) : 0) + vals[i]);
@@ -228,10 +229,10 @@ mbuf_stats(void)
 			continue;
 		unsigned int used = rte_mempool_in_use_count(mp);
 		in_use += used;
-		json_array_append_new(pools, json_pack("{s:s, s:i, s:i, s:i, s:i}", "name",
-						       mp->name, "socket", s, "size", mp->size,
-						       "in_use", used, "available",
-						       rte_mempool_avail_count(mp)));
+		json_array_append_new(pools,
+				      json_pack("{s:s, s:i, s:i, s:i, s:i}", "name", mp->name,
+						"socket", s, "size", mp->size, "in_use", used,
+						"available", rte_mempool_avail_count(mp)));
 	}
 	return json_pack("{s:I, s:o}", "in_use", (json_int_t)in_use, "pools", pools);
 }
@@ -292,13 +293,12 @@ arp_from_worker(struct ctl_daemon *d, unsigned int w, json_t *entries, struct ct
 	}
 	for (unsigned int i = 0; rc == 0 && i < c->arp.n; i++) {
 		const struct stk_arp_entry *e = &c->arp.entries[i];
-		json_array_append_new(
-			entries,
-			json_pack("{s:i, s:o, s:o, s:s, s:s, s:I, s:i}", "worker", w, "ip",
-				  ip_json(e->ip), "mac", mac_json(&e->mac), "port",
-				  d->dp.ports[e->port_idx].name, "state",
-				  stk_arp_state_name(e->state), "age_ms", (json_int_t)e->age_ms,
-				  "pending", e->pending));
+		json_array_append_new(entries,
+				      json_pack("{s:i, s:o, s:o, s:s, s:s, s:I, s:i}", "worker", w,
+						"ip", ip_json(e->ip), "mac", mac_json(&e->mac),
+						"port", d->dp.ports[e->port_idx].name, "state",
+						stk_arp_state_name(e->state), "age_ms",
+						(json_int_t)e->age_ms, "pending", e->pending));
 	}
 	if (rc != 0)
 		ctl_error_set(err, -rc, "worker %u inbox full", w);
@@ -346,16 +346,15 @@ cmd_ip_routes(void *arg, json_t *args, json_t **result, struct ctl_error *err)
 	/* the control thread publishes snapshots itself, so s stays valid here */
 	n = RTE_MIN(stk_routes_dump(s->routes, r, max), max);
 	for (unsigned int i = 0; i < n; i++) {
-		json_array_append_new(
-			routes, json_pack("{s:o, s:o, s:s, s:s}", "prefix",
-					  prefix_json(r[i].prefix, r[i].plen), "via",
-					  r[i].gw ? ip_json(r[i].gw) : json_null(), "port",
-					  d->dp.ports[r[i].port_idx].name, "type",
-					  r[i].gw ? "static" : "connected"));
+		json_array_append_new(routes, json_pack("{s:o, s:o, s:s, s:s}", "prefix",
+							prefix_json(r[i].prefix, r[i].plen), "via",
+							r[i].gw ? ip_json(r[i].gw) : json_null(),
+							"port", d->dp.ports[r[i].port_idx].name,
+							"type", r[i].gw ? "static" : "connected"));
 	}
 	free(r);
-	*result = json_pack("{s:I, s:o}", "generation", (json_int_t)s->generation, "routes",
-			    routes);
+	*result =
+		json_pack("{s:I, s:o}", "generation", (json_int_t)s->generation, "routes", routes);
 	return 0;
 }
 

@@ -18,14 +18,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CTL_MAX_PORTS	  8
-#define CTL_MAX_ADDRS	  8
-#define CTL_MAX_WORKERS	  32
-#define CTL_MAX_ROUTES	  1024
-#define CTL_MAX_EAL_ARGS  32
-#define CTL_NAME_MAX	  32
-#define CTL_PATH_MAX	  108 /* sun_path */
-#define CTL_ARG_MAX	  256
+#define CTL_MAX_PORTS	 8
+#define CTL_MAX_ADDRS	 8
+#define CTL_MAX_WORKERS	 32
+#define CTL_MAX_ROUTES	 1024
+#define CTL_MAX_EAL_ARGS 32
+#define CTL_NAME_MAX	 32
+#define CTL_PATH_MAX	 108 /* sun_path */
+#define CTL_ARG_MAX	 256
 
 enum ctl_idle { CTL_IDLE_POLL, CTL_IDLE_ADAPTIVE };
 enum ctl_huge { CTL_HUGE_AUTO, CTL_HUGE_ON, CTL_HUGE_OFF };
@@ -43,24 +43,24 @@ enum ctl_driver {
 struct ctl_eal_conf {
 	char args[CTL_MAX_EAL_ARGS][CTL_ARG_MAX]; /* extra EAL arguments, passed as given */
 	unsigned int n_args;
-	char file_prefix[64];	/* default "meshgw" */
-	enum ctl_huge huge;	/* auto: use hugepages when mounted and reserved */
-	uint32_t memory_mb;	/* -m when running without hugepages (default 512) */
-	uint32_t mbufs;		/* mbufs per NUMA socket pool (default 16383) */
-	uint32_t mbuf_cache;	/* per-lcore mempool cache (default 256) */
+	char file_prefix[64]; /* default "meshgw" */
+	enum ctl_huge huge;   /* auto: use hugepages when mounted and reserved */
+	uint32_t memory_mb;   /* -m when running without hugepages (default 512) */
+	uint32_t mbufs;	      /* mbufs per NUMA socket pool (default 16383) */
+	uint32_t mbuf_cache;  /* per-lcore mempool cache (default 256) */
 };
 
 struct ctl_workers_conf {
-	unsigned int count;			/* default 1 */
-	unsigned int cores[CTL_MAX_WORKERS];	/* lcore for each worker; default 1..count */
-	unsigned int n_cores;			/* 0: default placement */
-	int control_core;			/* main lcore (control thread); default 0 */
-	enum ctl_idle idle;			/* default adaptive */
-	uint32_t idle_polls;			/* empty polls before sleeping (default 1000) */
-	uint64_t idle_sleep_max_us;		/* sleep bound (default 1000) */
-	uint32_t burst;				/* rx burst (default 32) */
-	uint32_t redirect_ring;			/* redirect ring size per worker (default 4096) */
-	uint32_t rx_desc, tx_desc;		/* descriptors per queue (default 1024) */
+	unsigned int count;		     /* default 1 */
+	unsigned int cores[CTL_MAX_WORKERS]; /* lcore for each worker; default 1..count */
+	unsigned int n_cores;		     /* 0: default placement */
+	int control_core;		     /* main lcore (control thread); default 0 */
+	enum ctl_idle idle;		     /* default adaptive */
+	uint32_t idle_polls;		     /* empty polls before sleeping (default 1000) */
+	uint64_t idle_sleep_max_us;	     /* sleep bound (default 1000) */
+	uint32_t burst;			     /* rx burst (default 32) */
+	uint32_t redirect_ring;		     /* redirect ring size per worker (default 4096) */
+	uint32_t rx_desc, tx_desc;	     /* descriptors per queue (default 1024) */
 };
 
 struct ctl_impair_dir {
@@ -70,7 +70,7 @@ struct ctl_impair_dir {
 	uint32_t reorder_depth;	  /* held back until this many later packets passed (default 3) */
 	uint64_t reorder_time_us; /* ...or this long passed (default 1000) */
 	uint64_t delay_us;	  /* fixed delay for every packet (0: none) */
-	uint32_t queue_max;	  /* packets held (delay + reorder); overflow dropped, counted (4096) */
+	uint32_t queue_max; /* packets held (delay + reorder); overflow dropped, counted (4096) */
 };
 
 struct ctl_impair_conf {
@@ -82,12 +82,12 @@ struct ctl_impair_conf {
 struct ctl_port_conf {
 	char name[CTL_NAME_MAX];
 	enum ctl_driver driver;
-	char iface[32];		  /* kernel interface (af_packet, af_xdp, tap) */
-	char pci[32];		  /* PCI address (pci) */
+	char iface[32];		   /* kernel interface (af_packet, af_xdp, tap) */
+	char pci[32];		   /* PCI address (pci) */
 	char devargs[CTL_ARG_MAX]; /* extra devargs appended as given */
-	uint32_t framecnt;	  /* af_packet ring frames (default 4096) */
-	uint16_t mtu;		  /* default 1500 */
-	uint8_t mac[6];		  /* optional fixed MAC (tap) */
+	uint32_t framecnt;	   /* af_packet ring frames (default 4096) */
+	uint16_t mtu;		   /* default 1500 */
+	uint8_t mac[6];		   /* optional fixed MAC (tap) */
 	bool has_mac;
 	uint32_t addrs[CTL_MAX_ADDRS];
 	uint8_t plens[CTL_MAX_ADDRS];
@@ -99,18 +99,18 @@ struct ctl_port_conf {
 struct ctl_route_conf {
 	uint32_t prefix;
 	uint8_t plen;
-	uint32_t via;	     /* 0: connected on port */
-	unsigned int port;   /* index into ports[] (resolved from the name) */
+	uint32_t via;	   /* 0: connected on port */
+	unsigned int port; /* index into ports[] (resolved from the name) */
 	int line;
 };
 
 struct ctl_arp_conf {
-	uint32_t cache_size;	/* default 1024 */
-	uint32_t pending_max;	/* default 16 */
-	uint32_t retries;	/* default 3 */
-	uint64_t retry_us;	/* default 1s */
-	uint64_t reachable_us;	/* default 60s */
-	uint64_t failed_us;	/* default 5s */
+	uint32_t cache_size;   /* default 1024 */
+	uint32_t pending_max;  /* default 16 */
+	uint32_t retries;      /* default 3 */
+	uint64_t retry_us;     /* default 1s */
+	uint64_t reachable_us; /* default 60s */
+	uint64_t failed_us;    /* default 5s */
 };
 
 struct ctl_ctl_conf {

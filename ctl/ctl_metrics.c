@@ -29,19 +29,18 @@ emit_family(FILE *f, const char *family, json_t *arr, const char *label, const c
 
 	if (first == NULL)
 		return;
-	json_object_foreach(first, key, v)
-	{
+	json_object_foreach (first, key, v) {
 		if (!json_is_integer(v) || is_gauge(key))
 			continue;
 		fprintf(f, "# TYPE meshgw_%s_%s_total counter\n", family, key);
 		size_t i;
 		json_t *e;
-		json_array_foreach(arr, i, e)
-		{
+		json_array_foreach (arr, i, e) {
 			json_t *lv = json_object_get(e, labkey);
 			json_t *x = json_object_get(e, key);
 			if (json_is_string(lv))
-				fprintf(f, "meshgw_%s_%s_total{%s=\"%s\"} %" JSON_INTEGER_FORMAT "\n",
+				fprintf(f,
+					"meshgw_%s_%s_total{%s=\"%s\"} %" JSON_INTEGER_FORMAT "\n",
 					family, key, label, json_string_value(lv),
 					json_integer_value(x));
 			else
@@ -62,8 +61,7 @@ emit_nested(FILE *f, const char *family, json_t *workers, const char *sub)
 	size_t i;
 	json_t *w;
 
-	json_array_foreach(workers, i, w)
-	{
+	json_array_foreach (workers, i, w) {
 		json_t *o = json_deep_copy(json_object_get(w, sub));
 		if (o == NULL)
 			continue;
@@ -82,12 +80,10 @@ emit_drops(FILE *f, json_t *workers)
 
 	fprintf(f, "# HELP meshgw_drops_total Frames dropped by the stack, by reason.\n"
 		   "# TYPE meshgw_drops_total counter\n");
-	json_array_foreach(workers, i, w)
-	{
+	json_array_foreach (workers, i, w) {
 		const char *reason;
 		json_t *v;
-		json_object_foreach(json_object_get(w, "drops"), reason, v)
-		{
+		json_object_foreach (json_object_get(w, "drops"), reason, v) {
 			fprintf(f,
 				"meshgw_drops_total{worker=\"%" JSON_INTEGER_FORMAT
 				"\",reason=\"%s\"} %" JSON_INTEGER_FORMAT "\n",
@@ -105,16 +101,13 @@ emit_impair(FILE *f, json_t *ports)
 
 	fprintf(f, "# HELP meshgw_impair_packets_total Impairment layer decisions.\n"
 		   "# TYPE meshgw_impair_packets_total counter\n");
-	json_array_foreach(ports, i, p)
-	{
+	json_array_foreach (ports, i, p) {
 		const char *dir;
 		json_t *d;
-		json_object_foreach(json_object_get(p, "impair"), dir, d)
-		{
+		json_object_foreach (json_object_get(p, "impair"), dir, d) {
 			const char *what;
 			json_t *v;
-			json_object_foreach(d, what, v)
-			{
+			json_object_foreach (d, what, v) {
 				fprintf(f,
 					"meshgw_impair_packets_total{port=\"%s\",dir=\"%s\",what="
 					"\"%s\"} %" JSON_INTEGER_FORMAT "\n",
@@ -133,7 +126,7 @@ emit_mbufs(FILE *f, json_t *mbufs)
 
 	fprintf(f, "# HELP meshgw_mbufs_in_use Mbufs taken from each pool.\n"
 		   "# TYPE meshgw_mbufs_in_use gauge\n");
-	json_array_foreach(json_object_get(mbufs, "pools"), i, p)
+	json_array_foreach (json_object_get(mbufs, "pools"), i, p)
 		fprintf(f, "meshgw_mbufs_in_use{pool=\"%s\"} %" JSON_INTEGER_FORMAT "\n",
 			json_string_value(json_object_get(p, "name")),
 			json_integer_value(json_object_get(p, "in_use")));

@@ -146,8 +146,7 @@ check_keys(json_t *root, struct ctl_error *err)
 	const char *key;
 	json_t *val;
 
-	json_object_foreach(root, key, val)
-	{
+	json_object_foreach (root, key, val) {
 		if (strcmp(key, "id") != 0 && strcmp(key, "cmd") != 0 && strcmp(key, "args") != 0) {
 			/* %.40s may cut a UTF-8 sequence: the encoder sanitizes messages */
 			ctl_error_set(err, EINVAL, "unknown key '%.40s'", key);

@@ -19,7 +19,7 @@
 #define CTL_CMD_MAX  32
 
 struct ctl_error {
-	char code[16];	   /* errno-style name: EINVAL, ENOENT, ETIMEDOUT, E2BIG, ... */
+	char code[16]; /* errno-style name: EINVAL, ENOENT, ETIMEDOUT, E2BIG, ... */
 	char message[256];
 };
 

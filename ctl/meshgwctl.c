@@ -418,16 +418,14 @@ fmt_list(json_t *v, char *buf, size_t n)
 
 	buf[0] = '\0';
 	if (json_is_array(v)) {
-		json_array_foreach(v, i, item)
-		{
+		json_array_foreach (v, i, item) {
 			fmt_nested(item, cell, sizeof(cell));
 			used += (size_t)snprintf(buf + used, n - used, "%s%s", i ? "," : "", cell);
 			if (used >= n)
 				return;
 		}
 	} else {
-		json_object_foreach(v, key, item)
-		{
+		json_object_foreach (v, key, item) {
 			fmt_nested(item, cell, sizeof(cell));
 			used += (size_t)snprintf(buf + used, n - used, "%s%s=%s", used ? "," : "",
 						 key, cell);
@@ -588,12 +586,10 @@ print_kv(const char *title, json_t *obj)
 	json_t *v;
 
 	section(title);
-	json_object_foreach(obj, key, v)
-	{
+	json_object_foreach (obj, key, v) {
 		width = strlen(key) > width ? strlen(key) : width;
 	}
-	json_object_foreach(obj, key, v)
-	{
+	json_object_foreach (obj, key, v) {
 		fmt_value(v, cell, sizeof(cell));
 		printf("  %-*s  %s\n", (int)width, key, cell);
 	}
@@ -623,8 +619,7 @@ print_auto_table(const char *title, json_t *rows)
 	const char *key;
 	json_t *v;
 
-	json_object_foreach(first, key, v)
-	{
+	json_object_foreach (first, key, v) {
 		if (n == NCOLS(cols))
 			break;
 		snprintf(titles[n], sizeof(titles[n]), "%s", key);
@@ -656,8 +651,7 @@ print_generic(json_t *obj)
 		printf("%s\n", cell);
 		return;
 	}
-	json_object_foreach(obj, key, v)
-	{
+	json_object_foreach (obj, key, v) {
 		if (is_table(v))
 			continue;
 		if (!scalars++)
@@ -665,8 +659,7 @@ print_generic(json_t *obj)
 		fmt_value(v, cell, sizeof(cell));
 		printf("%s: %s\n", key, cell);
 	}
-	json_object_foreach(obj, key, v)
-	{
+	json_object_foreach (obj, key, v) {
 		if (is_table(v))
 			print_auto_table(key, v);
 	}

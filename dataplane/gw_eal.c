@@ -2,6 +2,8 @@
 /*
  * gw_eal.c - EAL command line, init and mbuf pools (see gw_eal.h).
  */
+#include "gw_eal.h"
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -14,14 +16,12 @@
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
 
-#include "gw_eal.h"
 #include "gw_log.h"
 #include "stk.h"
 
 static struct rte_mempool *pools[RTE_MAX_NUMA_NODES];
 
-static int
-push(struct gw_eal_argv *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int push(struct gw_eal_argv *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static int
 push(struct gw_eal_argv *a, const char *fmt, ...)
@@ -192,9 +192,9 @@ gw_eal_pool(const struct ctl_config *conf, int socket)
 	if (pools[socket] != NULL)
 		return pools[socket];
 	snprintf(name, sizeof(name), "mbuf_pool_%d", socket);
-	pools[socket] = rte_pktmbuf_pool_create(name, conf->eal.mbufs, conf->eal.mbuf_cache,
-						STK_MBUF_PRIV_SIZE, RTE_MBUF_DEFAULT_BUF_SIZE,
-						socket);
+	pools[socket] =
+		rte_pktmbuf_pool_create(name, conf->eal.mbufs, conf->eal.mbuf_cache,
+					STK_MBUF_PRIV_SIZE, RTE_MBUF_DEFAULT_BUF_SIZE, socket);
 	return pools[socket];
 }
 

@@ -2,6 +2,8 @@
 /*
  * gw_port.c - port configuration (see gw_port.h).
  */
+#include "gw_port.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -9,7 +11,6 @@
 #include <rte_ethdev.h>
 
 #include "gw_eal.h"
-#include "gw_port.h"
 
 /* RSS only helps when the device can spread TCP/UDP by 4-tuple. */
 static bool

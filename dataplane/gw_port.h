@@ -21,14 +21,14 @@ struct gw_port {
 	char name[CTL_NAME_MAX];
 	char devname[64];
 	int socket;
-	bool rss;	  /* the device steers flows to workers itself */
+	bool rss; /* the device steers flows to workers itself */
 	bool started;
 	struct stk_port_info info; /* what the stack needs to know about it */
 };
 
 /* Finds, configures and starts port idx of conf. 0 or -errno with a message in err. */
-int gw_port_setup(const struct ctl_config *conf, unsigned int idx, struct gw_port *p,
-		  char *err, size_t errlen);
+int gw_port_setup(const struct ctl_config *conf, unsigned int idx, struct gw_port *p, char *err,
+		  size_t errlen);
 /* Stops and closes the port. */
 void gw_port_close(struct gw_port *p);
 

@@ -4,6 +4,8 @@
  * Control thread writes `cur` and the defer queue; workers read `cur` and
  * their own QSBR slot and acked generation.
  */
+#include "gw_snapshot.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,8 +13,6 @@
 #include <rte_errno.h>
 #include <rte_malloc.h>
 #include <rte_rcu_qsbr.h>
-
-#include "gw_snapshot.h"
 
 #define RETIRED_MAX 64 /* snapshots waiting for a grace period */
 
@@ -53,8 +53,8 @@ routes_key(const struct ctl_config *conf)
 	const uint8_t *b;
 
 #define MIX(ptr, len)                                                                              \
-	for (b = (const uint8_t *)(ptr); b < (const uint8_t *)(ptr) + (len); b++)                \
-		h = (h ^ *b) * 0x100000001b3ULL
+	for (b = (const uint8_t *)(ptr); b < (const uint8_t *)(ptr) + (len); b++)                  \
+	h = (h ^ *b) * 0x100000001b3ULL
 	for (unsigned int p = 0; p < conf->n_ports; p++) {
 		MIX(conf->ports[p].addrs, sizeof(uint32_t) * conf->ports[p].n_addrs);
 		MIX(conf->ports[p].plens, conf->ports[p].n_addrs);

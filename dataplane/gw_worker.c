@@ -9,6 +9,8 @@
  * state. Under the adaptive idle policy a worker that found nothing for
  * idle_polls turns goes offline for RCU and sleeps with exponential back-off.
  */
+#include "gw_worker.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,7 +25,6 @@
 
 #include "gw_eal.h"
 #include "gw_log.h"
-#include "gw_worker.h"
 
 #define RX_BURST_MAX  256
 #define INBOX_SIZE    64
@@ -311,9 +312,10 @@ worker_impair(struct gw_worker *w, const struct ctl_config *conf)
 			continue;
 		/* distinct, reproducible streams per (worker, port, direction) */
 		uint64_t stream = ((uint64_t)w->id << 16) | ((uint64_t)p << 1);
-		w->imp_rx[p] = gw_impair_create(&ic->rx, ic->seed, stream, w->dp->hz, SOCKET_ID_ANY);
-		w->imp_tx[p] = gw_impair_create(&ic->tx, ic->seed, stream | 1, w->dp->hz,
-						SOCKET_ID_ANY);
+		w->imp_rx[p] =
+			gw_impair_create(&ic->rx, ic->seed, stream, w->dp->hz, SOCKET_ID_ANY);
+		w->imp_tx[p] =
+			gw_impair_create(&ic->tx, ic->seed, stream | 1, w->dp->hz, SOCKET_ID_ANY);
 		if (w->imp_rx[p] == NULL || w->imp_tx[p] == NULL)
 			return -ENOMEM;
 		if (!gw_impair_active(w->imp_rx[p])) {

@@ -37,9 +37,9 @@ struct gw_wstats {
 	uint64_t redirect_drops; /* owner's ring full */
 	uint64_t arp_copies;	 /* ARP copies sent to other workers */
 	uint64_t arp_copy_drops;
-	uint64_t cmds;		 /* commands executed */
+	uint64_t cmds; /* commands executed */
 	uint64_t loops;
-	uint64_t busy_cycles;	 /* TSC cycles in loop turns that did work */
+	uint64_t busy_cycles; /* TSC cycles in loop turns that did work */
 	uint64_t idle_cycles;
 	uint64_t sleeps;
 } __rte_cache_aligned;

@@ -24,12 +24,12 @@ ko() { FAIL=$((FAIL + 1)); FAILED+=("$1"); printf 'FAIL %s\n' "$1"; }
 run() {
 	local name=$1
 	shift
-	local t0=$SECONDS
-	if "$@" >"$RESULTS/$name.log" 2>&1; then
+	local t0=$SECONDS log=$RESULTS/${name//\//_}.log
+	if "$@" >"$log" 2>&1; then
 		ok "$name ($((SECONDS - t0))s)"
 	else
 		ko "$name ($((SECONDS - t0))s)"
-		tail -30 "$RESULTS/$name.log" | sed 's/^/    | /'
+		tail -30 "$log" | sed 's/^/    | /'
 	fi
 }
 
@@ -47,8 +47,8 @@ meson_suite() {
 	while IFS=$'\t' read -r name result; do
 		if [ "$result" = "OK" ]; then ok "$label/$name"; else ko "$label/$name ($result)"; fi
 	done < <(jq -r '[.name, .result] | @tsv' "$log")
-	grep -q '"result": "FAIL"\|"result": "TIMEOUT"\|"result": "ERROR"' "$log" &&
-		grep -B2 -A25 -E '^(=+ )?[0-9]+/[0-9]+ .*(FAIL|ERROR|TIMEOUT)' "$RESULTS/$label.log" | head -60 | sed 's/^/    | /'
+	# the failing tests' own output
+	jq -r 'select(.result != "OK") | .name + ":\n" + (.stdout // "")' "$log" | tail -40 | sed 's/^/    | /'
 	return 0
 }
 

@@ -19,19 +19,19 @@
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
 
-#define STK_MAX_PORTS	 8
-#define STK_MAX_ADDRS	 8
-#define STK_MAX_WORKERS	 32
-#define STK_TX_BURST	 32
-#define STK_RETA_SIZE	 128 /* ownership emulates a 128-entry RSS indirection table */
-#define STK_OWNER_ALL	 (-1) /* stk_pkt_owner(): every worker must see it (ARP) */
+#define STK_MAX_PORTS	8
+#define STK_MAX_ADDRS	8
+#define STK_MAX_WORKERS 32
+#define STK_TX_BURST	32
+#define STK_RETA_SIZE	128  /* ownership emulates a 128-entry RSS indirection table */
+#define STK_OWNER_ALL	(-1) /* stk_pkt_owner(): every worker must see it (ARP) */
 
 /* Per-mbuf private area (mempool priv_size must be STK_MBUF_PRIV_SIZE).
  * Nothing resets it when an mbuf is recycled: whoever receives a frame
  * zeroes flags before setting any (the stack clears LEARN_ONLY itself when
  * it consumes such a copy). */
 struct stk_mbuf_priv {
-	uint32_t flags;	    /* STK_MF_* */
+	uint32_t flags; /* STK_MF_* */
 	uint32_t reserved;
 	uint64_t timestamp; /* tsc when queued by the impairment layer */
 };
@@ -49,14 +49,14 @@ stk_mbuf_priv(struct rte_mbuf *m)
 /* Ports and addresses                                                 */
 
 struct stk_port_info {
-	uint16_t port_id;	     /* DPDK port id */
+	uint16_t port_id; /* DPDK port id */
 	struct rte_ether_addr mac;
 	uint16_t mtu;
 	uint32_t addrs[STK_MAX_ADDRS]; /* our IPv4 addresses on this port */
 	uint8_t plens[STK_MAX_ADDRS];
 	unsigned int n_addrs;
-	bool tx_ip_cksum;  /* port offloads IPv4 header checksum on tx */
-	bool rx_ip_cksum;  /* port validates IPv4 header checksum on rx (trust BAD/GOOD flags) */
+	bool tx_ip_cksum; /* port offloads IPv4 header checksum on tx */
+	bool rx_ip_cksum; /* port validates IPv4 header checksum on rx (trust BAD/GOOD flags) */
 };
 
 /* ------------------------------------------------------------------ */
@@ -172,7 +172,7 @@ enum stk_drop {
 #define STK_DROP_ENUM(e, s) STK_DROP_##e,
 	STK_DROP_REASONS(STK_DROP_ENUM)
 #undef STK_DROP_ENUM
-	STK_DROP_MAX
+		STK_DROP_MAX
 };
 
 const char *stk_drop_name(enum stk_drop d);
@@ -188,7 +188,7 @@ struct stk_stats {
 	uint64_t arp_requests_out;
 	uint64_t arp_replies_out;
 	uint64_t arp_gratuitous_out;
-	uint64_t ip_in;	     /* IPv4 datagrams delivered locally */
+	uint64_t ip_in; /* IPv4 datagrams delivered locally */
 	uint64_t ip_out;
 	uint64_t icmp_echo_in;
 	uint64_t icmp_echo_out; /* echo replies sent */
@@ -199,11 +199,11 @@ struct stk_stats {
 /* ICMP error as handed to a transport (TCP, part 1 acts on it). */
 struct stk_icmp_err {
 	uint8_t type, code;
-	uint16_t mtu;		      /* next-hop MTU for fragmentation-needed, else 0 */
-	uint8_t proto;		      /* protocol of the offending datagram */
-	uint32_t saddr, daddr;	      /* of the offending datagram (we were the source) */
-	uint16_t sport, dport;	      /* of the offending datagram */
-	uint32_t seq;		      /* first 4 bytes after the ports: the TCP sequence */
+	uint16_t mtu;	       /* next-hop MTU for fragmentation-needed, else 0 */
+	uint8_t proto;	       /* protocol of the offending datagram */
+	uint32_t saddr, daddr; /* of the offending datagram (we were the source) */
+	uint16_t sport, dport; /* of the offending datagram */
+	uint32_t seq;	       /* first 4 bytes after the ports: the TCP sequence */
 };
 /* Returns true if a transport claimed the error. */
 typedef bool (*stk_icmp_err_fn)(void *arg, const struct stk_icmp_err *e);
@@ -256,8 +256,8 @@ struct stk_arp_entry {
 	uint16_t port_idx;
 	struct rte_ether_addr mac;
 	enum stk_arp_state state;
-	uint32_t pending;      /* packets waiting for resolution */
-	uint64_t age_ms;       /* since last confirmation (or since creation) */
+	uint32_t pending; /* packets waiting for resolution */
+	uint64_t age_ms;  /* since last confirmation (or since creation) */
 };
 const char *stk_arp_state_name(enum stk_arp_state s);
 /* Copies up to max entries; returns how many were copied. */

@@ -95,7 +95,7 @@ stk_arp_init(struct stk_ctx *ctx)
 		if (ctx->arp_pending == NULL)
 			return -ENOMEM;
 	}
-	for (uint32_t i = 0; i < cap; i++)
+	for (uint32_t i = 0; ctx->arp_pending != NULL && i < cap; i++)
 		ctx->arp_entries[i].pending = ctx->arp_pending + (size_t)i * ac->pending_max;
 	ctx->arp_max_probes = RTE_MAX(ac->retries, 1u);
 	ctx->arp_retry_tsc = ac->retry_ms * ctx->tsc_ms;

@@ -19,9 +19,8 @@
 static inline int
 ut_eal_init_mem(const char *name, unsigned int mem_mb)
 {
-	static char a0[] = "ut", a1[] = "--no-huge", a2[] = "-m", a3[16],
-		    a4[] = "--no-shconf", a5[] = "--no-pci", a6[] = "-l", a7[] = "0",
-		    a8[] = "--log-level=lib.*:error";
+	static char a0[] = "ut", a1[] = "--no-huge", a2[] = "-m", a3[16], a4[] = "--no-shconf",
+		    a5[] = "--no-pci", a6[] = "-l", a7[] = "0", a8[] = "--log-level=lib.*:error";
 	static char prefix[96];
 	snprintf(a3, sizeof(a3), "%u", mem_mb);
 	snprintf(prefix, sizeof(prefix), "--file-prefix=ut_%s_%d", name, (int)getpid());

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -145,6 +146,11 @@ test_concurrent_publish(void **state)
 		assert_int_equal(gw_snapmgr_publish(m, build(g)), 0);
 		gw_snapmgr_reclaim(m);
 	}
+	/* on a loaded machine the readers may not have run yet: give them 10 s */
+	for (int i = 0; i < 10000 && (__atomic_load_n(&r[0].reads, __ATOMIC_RELAXED) < 100 ||
+				      __atomic_load_n(&r[1].reads, __ATOMIC_RELAXED) < 100);
+	     i++)
+		usleep(1000);
 	__atomic_store_n(&stop, 1, __ATOMIC_RELEASE);
 	for (int i = 0; i < 2; i++)
 		pthread_join(t[i], NULL);
