@@ -29,7 +29,6 @@
 #define READ_TIMEOUT_MS	  5000
 #define WRITE_TIMEOUT_MS  10000
 #define LINGER_MS	  1000
-#define ACCEPT_BURST	  32
 
 enum astate {
 	A_READ,
@@ -56,7 +55,7 @@ struct ctl_admin {
 	struct ctl_loop *loop;
 	int lfd;
 	uint16_t port;
-	bool accept_paused;
+	struct ctl_listener listener;
 	bool ticking;
 	ctl_admin_fn fn;
 	void *arg;
@@ -412,27 +411,12 @@ refuse(int fd)
 }
 
 static void
-on_listen(void *arg, int fd, uint32_t events)
+on_accept(void *arg, int cfd)
 {
 	struct ctl_admin *a = arg;
 
-	(void)events;
-	for (int i = 0; i < ACCEPT_BURST; i++) {
-		int cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-
-		if (cfd < 0) {
-			if (errno == EINTR || errno == ECONNABORTED)
-				continue;
-			if (errno != EAGAIN && errno != EWOULDBLOCK) {
-				/* out of fds or memory: stop polling until the next tick */
-				if (ctl_loop_mod(a->loop, fd, 0) == 0)
-					a->accept_paused = true;
-			}
-			return;
-		}
-		if (a->nclients >= ADMIN_MAX_CLIENTS || aclient_new(a, cfd) < 0)
-			refuse(cfd);
-	}
+	if (a->nclients >= ADMIN_MAX_CLIENTS || aclient_new(a, cfd) < 0)
+		refuse(cfd);
 }
 
 static void
@@ -441,8 +425,7 @@ on_tick(void *arg)
 	struct ctl_admin *a = arg;
 	uint64_t now = ctl_now_ms();
 
-	if (a->accept_paused && ctl_loop_mod(a->loop, a->lfd, EPOLLIN) == 0)
-		a->accept_paused = false;
+	ctl_listener_resume(&a->listener);
 	for (unsigned int i = 0; i < ADMIN_MAX_CLIENTS; i++) {
 		struct aclient *c = a->clients[i];
 
@@ -494,7 +477,7 @@ ctl_admin_create(struct ctl_loop *loop, uint32_t addr, uint16_t port, ctl_admin_
 	a->arg = arg;
 	rc = listen_tcp(a, addr, port);
 	if (rc == 0)
-		rc = ctl_loop_add(loop, a->lfd, EPOLLIN, on_listen, a);
+		rc = ctl_listener_start(&a->listener, loop, a->lfd, on_accept, a);
 	if (rc < 0)
 		goto fail;
 	rc = ctl_loop_on_tick(loop, on_tick, a);

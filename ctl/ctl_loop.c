@@ -9,6 +9,7 @@
  * any fd; events already fetched for the old registration are then skipped
  * because the generation no longer matches.
  */
+#define _GNU_SOURCE /* accept4 */
 #include "ctl_loop.h"
 
 #include <errno.h>
@@ -18,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -239,4 +241,42 @@ ctl_loop_run_once(struct ctl_loop *loop)
 		dispatch(loop, &evs[i]);
 	run_ticks(loop);
 	return 0;
+}
+
+#define ACCEPT_BURST 32
+
+static void
+on_listen(void *arg, int fd, uint32_t events)
+{
+	struct ctl_listener *l = arg;
+
+	(void)events;
+	for (int i = 0; i < ACCEPT_BURST; i++) {
+		int cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+		if (cfd >= 0) {
+			l->fn(l->arg, cfd);
+			continue;
+		}
+		if (errno == EINTR || errno == ECONNABORTED)
+			continue;
+		if (errno != EAGAIN && errno != EWOULDBLOCK && ctl_loop_mod(l->loop, fd, 0) == 0)
+			l->paused = true; /* out of fds or memory: wait for a tick */
+		return;
+	}
+}
+
+int
+ctl_listener_start(struct ctl_listener *l, struct ctl_loop *loop, int fd, ctl_accept_fn fn,
+		   void *arg)
+{
+	*l = (struct ctl_listener){.loop = loop, .fd = fd, .fn = fn, .arg = arg};
+	return ctl_loop_add(loop, fd, EPOLLIN, on_listen, l);
+}
+
+void
+ctl_listener_resume(struct ctl_listener *l)
+{
+	if (l->paused && ctl_loop_mod(l->loop, l->fd, EPOLLIN) == 0)
+		l->paused = false;
 }

@@ -6,6 +6,7 @@
 #ifndef MESHGW_CTL_LOOP_H
 #define MESHGW_CTL_LOOP_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct ctl_loop;
@@ -29,6 +30,23 @@ int ctl_loop_on_tick(struct ctl_loop *loop, ctl_tick_fn fn, void *arg);
 int ctl_loop_off_tick(struct ctl_loop *loop, ctl_tick_fn fn, void *arg);
 /* One turn: waits at most tick_ms for events, dispatches them, runs ticks. */
 int ctl_loop_run_once(struct ctl_loop *loop);
+/* A listening socket on the loop: accepts in bursts and hands each new
+ * non-blocking fd to fn, which owns it from then on. When accept fails for
+ * lack of fds or memory the listener pauses until ctl_listener_resume (call
+ * it on ticks), so a full fd table cannot spin the loop. */
+typedef void (*ctl_accept_fn)(void *arg, int cfd);
+struct ctl_listener {
+	struct ctl_loop *loop;
+	int fd;
+	bool paused;
+	ctl_accept_fn fn;
+	void *arg;
+};
+/* Registers fd (already listening) with the loop. 0 or -errno. */
+int ctl_listener_start(struct ctl_listener *l, struct ctl_loop *loop, int fd, ctl_accept_fn fn,
+		       void *arg);
+void ctl_listener_resume(struct ctl_listener *l);
+
 /* Monotonic milliseconds. */
 uint64_t ctl_now_ms(void);
 

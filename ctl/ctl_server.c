@@ -39,7 +39,6 @@
 #define OUT_MAX	       (1024 * 1024)
 #define CLOSE_GRACE_MS 5000 /* a closing client that never reads its error */
 #define TIMEOUT_MS_MAX 600000
-#define ACCEPT_BURST   32
 
 struct cmd_entry {
 	char name[CTL_CMD_MAX];
@@ -76,7 +75,7 @@ struct ctl_server {
 	struct ctl_loop *loop;
 	int lfd;
 	bool bound;
-	bool accept_paused;
+	struct ctl_listener listener;
 	bool ticking;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	struct cmd_entry *cmds;
@@ -439,27 +438,12 @@ refuse(int fd)
 }
 
 static void
-on_listen(void *arg, int fd, uint32_t events)
+on_accept(void *arg, int cfd)
 {
 	struct ctl_server *srv = arg;
 
-	(void)events;
-	for (int i = 0; i < ACCEPT_BURST; i++) {
-		int cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-
-		if (cfd < 0) {
-			if (errno == EINTR || errno == ECONNABORTED)
-				continue;
-			if (errno != EAGAIN && errno != EWOULDBLOCK) {
-				/* out of fds or memory: stop polling until the next tick */
-				if (ctl_loop_mod(srv->loop, fd, 0) == 0)
-					srv->accept_paused = true;
-			}
-			return;
-		}
-		if (srv->nclients >= CTL_MAX_CLIENTS || client_new(srv, cfd) < 0)
-			refuse(cfd);
-	}
+	if (srv->nclients >= CTL_MAX_CLIENTS || client_new(srv, cfd) < 0)
+		refuse(cfd);
 }
 
 static void
@@ -468,8 +452,7 @@ on_tick(void *arg)
 	struct ctl_server *srv = arg;
 	uint64_t now = ctl_now_ms();
 
-	if (srv->accept_paused && ctl_loop_mod(srv->loop, srv->lfd, EPOLLIN) == 0)
-		srv->accept_paused = false;
+	ctl_listener_resume(&srv->listener);
 	for (unsigned int i = 0; i < CTL_MAX_CLIENTS; i++) {
 		struct client *c = srv->clients[i];
 
@@ -569,7 +552,7 @@ ctl_server_create(struct ctl_loop *loop, const char *path)
 	snprintf(srv->path, sizeof(srv->path), "%s", path);
 	rc = listen_unix(srv);
 	if (rc == 0)
-		rc = ctl_loop_add(loop, srv->lfd, EPOLLIN, on_listen, srv);
+		rc = ctl_listener_start(&srv->listener, loop, srv->lfd, on_accept, srv);
 	if (rc < 0)
 		goto fail;
 	rc = ctl_loop_on_tick(loop, on_tick, srv);
