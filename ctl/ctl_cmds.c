@@ -70,7 +70,7 @@ port_status(const struct gw_port *p, const struct ctl_port_conf *pc)
 	rte_eth_link_get_nowait(p->port_id, &link);
 	for (unsigned int a = 0; a < p->info.n_addrs; a++)
 		json_array_append_new(addrs, prefix_json(p->info.addrs[a], p->info.plens[a]));
-	return json_pack("{s:s, s:i, s:s, s:s, s:s, s:i, s:o, s:i, s:o, s:b, s:b, s:b}", "name",
+	return json_pack("{s:s, s:i, s:s, s:s, s:s, s:I, s:o, s:i, s:o, s:b, s:b, s:b}", "name",
 			 p->name, "port_id", p->port_id, "device", p->devname, "driver",
 			 ctl_driver_name(pc->driver), "link", link.link_status ? "up" : "down",
 			 "speed_mbps", (json_int_t)link.link_speed, "mac", mac_json(&p->info.mac),
@@ -142,6 +142,7 @@ worker_stats(const struct gw_worker *w, json_t *total_drops)
 	add_u64(o, "arp_copies", ws->arp_copies);
 	add_u64(o, "arp_copy_drops", ws->arp_copy_drops);
 	add_u64(o, "commands", ws->cmds);
+	add_u64(o, "event_drops", ws->event_drops);
 	add_u64(o, "loops", ws->loops);
 	add_u64(o, "busy_cycles", ws->busy_cycles);
 	add_u64(o, "idle_cycles", ws->idle_cycles);
@@ -272,26 +273,35 @@ cmd_stats(void *arg, json_t *args, json_t **result, struct ctl_error *err)
 
 /* ---- arp -------------------------------------------------------------- */
 
-static int
-arp_from_worker(struct ctl_daemon *d, unsigned int w, json_t *entries, struct ctl_error *err)
+static struct gw_cmd *
+arp_cmd_new(void)
 {
 	struct gw_cmd *c = calloc(1, sizeof(*c));
-	int rc;
 
-	if (c == NULL || (c->arp.entries = calloc(ARP_DUMP_MAX, sizeof(*c->arp.entries))) == NULL) {
+	if (c != NULL && (c->arp.entries = calloc(ARP_DUMP_MAX, sizeof(*c->arp.entries))) == NULL) {
 		free(c);
-		ctl_error_set(err, ENOMEM, "no memory for the ARP dump");
-		return -ENOMEM;
+		c = NULL;
 	}
-	c->type = GW_CMD_ARP_DUMP;
-	c->arp.max = ARP_DUMP_MAX;
-	rc = gw_dp_cmd_call(&d->dp, w, c, CMD_TIMEOUT_MS);
-	if (rc == -ETIMEDOUT) { /* the worker frees nothing; the event path does */
-		ctl_error_set(err, ETIMEDOUT, "worker %u did not answer within %u ms", w,
-			      CMD_TIMEOUT_MS);
-		return rc;
+	if (c != NULL) {
+		c->type = GW_CMD_ARP_DUMP;
+		c->arp.max = ARP_DUMP_MAX;
 	}
-	for (unsigned int i = 0; rc == 0 && i < c->arp.n; i++) {
+	return c;
+}
+
+static void
+arp_cmd_free(struct gw_cmd *c)
+{
+	if (c == NULL)
+		return;
+	free(c->arp.entries);
+	free(c);
+}
+
+static void
+arp_entries_json(struct ctl_daemon *d, unsigned int w, const struct gw_cmd *c, json_t *entries)
+{
+	for (unsigned int i = 0; i < c->arp.n; i++) {
 		const struct stk_arp_entry *e = &c->arp.entries[i];
 		json_array_append_new(entries,
 				      json_pack("{s:i, s:o, s:o, s:s, s:s, s:I, s:i}", "worker", w,
@@ -300,26 +310,45 @@ arp_from_worker(struct ctl_daemon *d, unsigned int w, json_t *entries, struct ct
 						stk_arp_state_name(e->state), "age_ms",
 						(json_int_t)e->age_ms, "pending", e->pending));
 	}
-	if (rc != 0)
-		ctl_error_set(err, -rc, "worker %u inbox full", w);
-	free(c->arp.entries);
-	free(c);
-	return rc;
 }
 
+/* Every worker's cache: the dump commands go out together, then we wait. */
 static int
 cmd_arp(void *arg, json_t *args, json_t **result, struct ctl_error *err)
 {
 	struct ctl_daemon *d = arg;
+	struct gw_cmd *cmds[STK_MAX_WORKERS] = {0};
 	json_t *entries = json_array();
+	int rc = 0;
 
 	(void)args;
-	for (unsigned int w = 0; w < d->dp.n_workers; w++) {
-		int rc = arp_from_worker(d, w, entries, err);
+	for (unsigned int w = 0; rc == 0 && w < d->dp.n_workers; w++) {
+		cmds[w] = arp_cmd_new();
+		rc = cmds[w] ? gw_dp_cmd_send(&d->dp, w, cmds[w]) : -ENOMEM;
 		if (rc != 0) {
-			json_decref(entries);
-			return rc;
+			ctl_error_set(err, -rc, "worker %u: cannot send the ARP dump", w);
+			arp_cmd_free(cmds[w]);
+			cmds[w] = NULL;
 		}
+	}
+	for (unsigned int w = 0; w < d->dp.n_workers; w++) {
+		if (cmds[w] == NULL)
+			continue;
+		if (gw_dp_cmd_wait(&d->dp, cmds[w], CMD_TIMEOUT_MS) != 0) {
+			/* abandoned: released when the worker hands it back */
+			if (rc == 0)
+				ctl_error_set(err, ETIMEDOUT,
+					      "worker %u did not answer within %u ms", w,
+					      CMD_TIMEOUT_MS);
+			rc = rc ?: -ETIMEDOUT;
+			continue;
+		}
+		arp_entries_json(d, w, cmds[w], entries);
+		arp_cmd_free(cmds[w]);
+	}
+	if (rc != 0) {
+		json_decref(entries);
+		return rc;
 	}
 	*result = json_pack("{s:o}", "entries", entries);
 	return 0;

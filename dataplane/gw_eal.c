@@ -103,6 +103,18 @@ push_vdev(struct gw_eal_argv *a, const struct ctl_config *conf, unsigned int idx
 	return -EINVAL;
 }
 
+/* Default placement: the CPUs after the control thread's, wrapping around
+ * the online ones and skipping the control CPU while others are free. */
+static unsigned int
+default_cpu(const struct ctl_workers_conf *w, unsigned int i, long ncpu)
+{
+	unsigned int ctrl = (unsigned int)w->control_core;
+
+	if (ncpu < 2)
+		return 0;
+	return (ctrl + 1 + i % (unsigned int)(ncpu - 1)) % (unsigned int)ncpu;
+}
+
 /* lcore 0 is the control thread; worker i is lcore i+1 on its CPU. */
 static int
 push_lcores(struct gw_eal_argv *a, const struct ctl_workers_conf *w)
@@ -111,11 +123,9 @@ push_lcores(struct gw_eal_argv *a, const struct ctl_workers_conf *w)
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	size_t off;
 
-	if (ncpu < 1)
-		ncpu = 1;
 	off = (size_t)snprintf(map, sizeof(map), "0@%d", w->control_core);
 	for (unsigned int i = 0; i < w->count && off < sizeof(map); i++) {
-		unsigned int cpu = w->n_cores ? w->cores[i] : (unsigned int)((1 + i) % ncpu);
+		unsigned int cpu = w->n_cores ? w->cores[i] : default_cpu(w, i, ncpu);
 		off += (size_t)snprintf(map + off, sizeof(map) - off, ",%u@%u", i + 1, cpu);
 	}
 	if (off >= sizeof(map))

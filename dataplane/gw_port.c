@@ -18,7 +18,8 @@ setup_rss(struct rte_eth_conf *ec, const struct rte_eth_dev_info *di, unsigned i
 {
 	uint64_t want = RTE_ETH_RSS_NONFRAG_IPV4_TCP | RTE_ETH_RSS_NONFRAG_IPV4_UDP;
 
-	if (nq < 2 || (di->flow_type_rss_offloads & want) != want)
+	if (nq < 2 || (di->flow_type_rss_offloads & want) != want ||
+	    di->hash_key_size != sizeof(stk_rss_key))
 		return false;
 	ec->rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
 	ec->rx_adv_conf.rss_conf.rss_key = (uint8_t *)(uintptr_t)stk_rss_key;
@@ -130,14 +131,18 @@ gw_port_setup(const struct ctl_config *conf, unsigned int idx, struct gw_port *p
 	const struct ctl_port_conf *pc = &conf->ports[idx];
 	int rc;
 
+	char devname[sizeof(p->devname)];
+
 	memset(p, 0, sizeof(*p));
 	snprintf(p->name, sizeof(p->name), "%s", pc->name);
-	gw_eal_port_devname(conf, idx, p->devname, sizeof(p->devname));
-	if (rte_eth_dev_get_port_by_name(p->devname, &p->port_id) != 0) {
+	gw_eal_port_devname(conf, idx, devname, sizeof(devname));
+	if (rte_eth_dev_get_port_by_name(devname, &p->port_id) != 0) {
 		snprintf(err, errlen, "port '%s': device %s not found (driver loaded? iface up?)",
-			 pc->name, p->devname);
+			 pc->name, devname);
 		return -ENODEV;
 	}
+	/* devname set means "found": only such ports are closed */
+	snprintf(p->devname, sizeof(p->devname), "%s", devname);
 	p->socket = rte_eth_dev_socket_id(p->port_id);
 	if (p->socket < 0)
 		p->socket = 0;

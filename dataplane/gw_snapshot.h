@@ -52,9 +52,10 @@ struct gw_snapmgr *gw_snapmgr_create(unsigned int n_workers);
 /* Frees the current snapshot and everything still deferred. Workers must have stopped. */
 void gw_snapmgr_free(struct gw_snapmgr *m);
 
-/* Control thread: publishes s (takes ownership); the previous snapshot is
- * retired and freed after a grace period. 0 or -errno (-ENOSPC: too many
- * retired snapshots still waiting; s is not published and still the caller's). */
+/* Control thread: publishes s (takes ownership, always succeeds: returns 0);
+ * the previous snapshot is retired and freed after a grace period. When 64
+ * retired snapshots are still waiting, it blocks until the workers pass a
+ * quiescent state (bounded by their loop turn or idle sleep). */
 int gw_snapmgr_publish(struct gw_snapmgr *m, struct gw_snapshot *s);
 /* Control thread: frees retired snapshots whose grace period is over; returns how many remain. */
 unsigned int gw_snapmgr_reclaim(struct gw_snapmgr *m);

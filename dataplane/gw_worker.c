@@ -206,8 +206,9 @@ run_cmd(struct gw_worker *w, struct gw_cmd *c)
 		c->rc = -ENOTSUP;
 	}
 	w->stats.cmds++;
-	/* the event ring is larger than the inbox, so a completion always fits */
-	rte_ring_sp_enqueue(w->events, c);
+	/* the event ring is larger than the inbox, so a completion should always fit */
+	if (rte_ring_sp_enqueue(w->events, c) != 0)
+		w->stats.event_drops++;
 }
 
 static unsigned int
@@ -465,6 +466,19 @@ gw_dp_start(struct gw_dp *dp, const struct ctl_config *conf, char *err, size_t e
 	return start_workers(dp, err, errlen);
 }
 
+static void cmd_release(struct gw_cmd *c);
+
+/* Workers are stopped: commands never run are released (no caller waits). */
+static void
+drain_inboxes(struct gw_dp *dp)
+{
+	void *c;
+
+	for (unsigned int i = 0; i < dp->n_workers; i++)
+		while (dp->workers[i] != NULL && rte_ring_dequeue(dp->workers[i]->inbox, &c) == 0)
+			cmd_release(c);
+}
+
 void
 gw_dp_stop(struct gw_dp *dp)
 {
@@ -473,6 +487,7 @@ gw_dp_stop(struct gw_dp *dp)
 		rte_eal_mp_wait_lcore();
 	dp->launched = false;
 	gw_dp_poll_events(dp);
+	drain_inboxes(dp);
 	for (unsigned int i = 0; i < dp->n_workers; i++) {
 		worker_free(dp->workers[i]);
 		dp->workers[i] = NULL;
@@ -528,13 +543,10 @@ gw_dp_poll_events(struct gw_dp *dp)
 }
 
 int
-gw_dp_cmd_call(struct gw_dp *dp, unsigned int w, struct gw_cmd *cmd, unsigned int timeout_ms)
+gw_dp_cmd_wait(struct gw_dp *dp, struct gw_cmd *cmd, unsigned int timeout_ms)
 {
-	uint64_t deadline = rte_get_timer_cycles() + rte_get_timer_hz() * timeout_ms / 1000;
-	int rc = gw_dp_cmd_send(dp, w, cmd);
+	uint64_t deadline = rte_get_timer_cycles() + rte_get_timer_hz() / 1000 * timeout_ms;
 
-	if (rc != 0)
-		return rc;
 	while (!cmd->done) {
 		if (rte_get_timer_cycles() > deadline) {
 			cmd->abandoned = true;
@@ -544,4 +556,12 @@ gw_dp_cmd_call(struct gw_dp *dp, unsigned int w, struct gw_cmd *cmd, unsigned in
 		gw_dp_poll_events(dp);
 	}
 	return 0;
+}
+
+int
+gw_dp_cmd_call(struct gw_dp *dp, unsigned int w, struct gw_cmd *cmd, unsigned int timeout_ms)
+{
+	int rc = gw_dp_cmd_send(dp, w, cmd);
+
+	return rc ?: gw_dp_cmd_wait(dp, cmd, timeout_ms);
 }

@@ -37,7 +37,8 @@ struct gw_wstats {
 	uint64_t redirect_drops; /* owner's ring full */
 	uint64_t arp_copies;	 /* ARP copies sent to other workers */
 	uint64_t arp_copy_drops;
-	uint64_t cmds; /* commands executed */
+	uint64_t cmds;	      /* commands executed */
+	uint64_t event_drops; /* event ring full: a completion lost, its caller times out */
 	uint64_t loops;
 	uint64_t busy_cycles; /* TSC cycles in loop turns that did work */
 	uint64_t idle_cycles;
@@ -111,6 +112,10 @@ bool gw_dp_ready(const struct gw_dp *dp);
 int gw_dp_cmd_send(struct gw_dp *dp, unsigned int w, struct gw_cmd *cmd);
 /* Control thread: drains event rings, marking commands done (freeing abandoned ones). */
 void gw_dp_poll_events(struct gw_dp *dp);
+/* Control thread: waits up to timeout_ms until cmd, already sent, is done.
+ * 0 or -ETIMEDOUT (cmd is then abandoned and freed later). Send to every
+ * worker first, then wait: workers answer in parallel. */
+int gw_dp_cmd_wait(struct gw_dp *dp, struct gw_cmd *cmd, unsigned int timeout_ms);
 /* Control thread: sends cmd and waits up to timeout_ms for it. 0, -ETIMEDOUT
  * (cmd is then abandoned and freed later: the caller must not touch it),
  * or -ENOBUFS. cmd must be heap allocated (free it on 0 and -ENOBUFS). */
