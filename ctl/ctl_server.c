@@ -38,6 +38,7 @@
 #define OUT_PAUSE      (256 * 1024)
 #define OUT_MAX	       (1024 * 1024)
 #define CLOSE_GRACE_MS 5000 /* a closing client that never reads its error */
+#define DRAIN_MS       1000 /* after our last reply, input is discarded this long */
 #define TIMEOUT_MS_MAX 600000
 
 struct cmd_entry {
@@ -65,9 +66,10 @@ struct client {
 	char *out;
 	size_t out_off, out_len, out_cap;
 	struct pending pend;
-	bool eof;     /* peer shut its side: answer what is buffered, then close */
-	bool closing; /* flush the output, then close */
-	bool dead;    /* free at the next settle() */
+	bool eof;      /* peer shut its side: answer what is buffered, then close */
+	bool closing;  /* flush the output, then close */
+	bool draining; /* closing, output sent, write side shut: discard input until EOF */
+	bool dead;     /* free at the next settle() */
 	uint64_t close_by_ms;
 };
 
@@ -333,12 +335,29 @@ grow_input(struct client *c)
 	return 0;
 }
 
+/* Closing with unread input would make the kernel reset the connection and
+ * the client could lose our last reply (E2BIG): shut our side, then discard
+ * what the client still sends until it closes or the grace period ends. */
+static void
+drain_input(struct client *c)
+{
+	char sink[4096];
+	ssize_t n = read(c->fd, sink, sizeof(sink));
+
+	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
+		c->dead = true;
+}
+
 /* One read per event: the loop is level-triggered and will call again. */
 static void
 read_input(struct client *c)
 {
 	ssize_t n;
 
+	if (c->draining) {
+		drain_input(c);
+		return;
+	}
 	if (c->in_len == c->in_cap && grow_input(c) < 0) {
 		c->dead = true;
 		return;
@@ -363,15 +382,23 @@ settle(struct client *c)
 	if (!c->dead && out_pending(c) > 0)
 		flush(c);
 	if (!c->dead && out_pending(c) == 0) {
-		if (c->closing || (c->eof && !c->pend.active && c->in_len == 0))
+		if (c->closing && !c->draining && !c->eof) {
+			shutdown(c->fd, SHUT_WR);
+			c->draining = true;
+			c->close_by_ms = ctl_now_ms() + DRAIN_MS;
+		} else if (c->closing && !c->draining) {
 			c->dead = true;
+		} else if (!c->closing && c->eof && !c->pend.active && c->in_len == 0) {
+			c->dead = true;
+		}
 	}
 	if (c->dead) {
 		client_free(c);
 		return;
 	}
-	if (!c->closing && !c->eof && !c->pend.active && c->in_len < IN_CAP &&
-	    out_pending(c) < OUT_PAUSE)
+	if ((!c->closing && !c->eof && !c->pend.active && c->in_len < IN_CAP &&
+	     out_pending(c) < OUT_PAUSE) ||
+	    c->draining)
 		want |= EPOLLIN;
 	if (out_pending(c) > 0)
 		want |= EPOLLOUT;
