@@ -24,7 +24,7 @@
 
 #include "ctl_loop.h"
 
-#define ADMIN_MAX_CLIENTS 64
+#define ADMIN_MAX_CLIENTS CTL_LISTENER_MAX
 #define HEAD_MAX	  8192
 #define READ_TIMEOUT_MS	  5000
 #define WRITE_TIMEOUT_MS  10000
@@ -59,8 +59,6 @@ struct ctl_admin {
 	bool ticking;
 	ctl_admin_fn fn;
 	void *arg;
-	struct aclient *clients[ADMIN_MAX_CLIENTS];
-	unsigned int nclients;
 };
 
 /* The parsed request line; pointers into the client's buffer. */
@@ -107,8 +105,7 @@ aclient_free(struct aclient *c)
 	ctl_loop_del(a->loop, c->fd);
 	close(c->fd);
 	free(c->out);
-	a->clients[c->slot] = NULL;
-	a->nclients--;
+	ctl_listener_release(&a->listener, c->slot);
 	free(c);
 }
 
@@ -373,51 +370,30 @@ on_client(void *arg, int fd, uint32_t events)
 	settle(c);
 }
 
-static int
-aclient_new(struct ctl_admin *a, int fd)
+static void *
+aclient_new(void *arg, int fd, unsigned int slot)
 {
+	struct ctl_admin *a = arg;
 	struct aclient *c = calloc(1, sizeof(*c));
-	unsigned int slot = 0;
-	int rc;
 
 	if (c == NULL)
-		return -ENOMEM;
-	while (a->clients[slot] != NULL)
-		slot++;
+		return NULL;
 	c->a = a;
 	c->slot = slot;
 	c->fd = fd;
 	c->st = A_READ;
 	c->events = EPOLLIN;
 	c->deadline_ms = ctl_now_ms() + READ_TIMEOUT_MS;
-	rc = ctl_loop_add(a->loop, fd, c->events, on_client, c);
-	if (rc < 0) {
+	if (ctl_loop_add(a->loop, fd, c->events, on_client, c) < 0) {
 		free(c);
-		return rc;
+		return NULL;
 	}
-	a->clients[slot] = c;
-	a->nclients++;
-	return 0;
+	return c;
 }
 
-static void
-refuse(int fd)
-{
-	static const char busy[] = "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n"
-				   "Connection: close\r\n\r\n";
-
-	(void)send(fd, busy, sizeof(busy) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
-	close(fd);
-}
-
-static void
-on_accept(void *arg, int cfd)
-{
-	struct ctl_admin *a = arg;
-
-	if (a->nclients >= ADMIN_MAX_CLIENTS || aclient_new(a, cfd) < 0)
-		refuse(cfd);
-}
+/* What a client over the limit is told before the close. */
+static const char busy_response[] = "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n"
+				    "Connection: close\r\n\r\n";
 
 static void
 on_tick(void *arg)
@@ -426,8 +402,8 @@ on_tick(void *arg)
 	uint64_t now = ctl_now_ms();
 
 	ctl_listener_resume(&a->listener);
-	for (unsigned int i = 0; i < ADMIN_MAX_CLIENTS; i++) {
-		struct aclient *c = a->clients[i];
+	for (unsigned int i = 0; i < CTL_LISTENER_MAX; i++) {
+		struct aclient *c = a->listener.clients[i];
 
 		if (c != NULL && now >= c->deadline_ms) {
 			c->dead = true;
@@ -477,7 +453,7 @@ ctl_admin_create(struct ctl_loop *loop, uint32_t addr, uint16_t port, ctl_admin_
 	a->arg = arg;
 	rc = listen_tcp(a, addr, port);
 	if (rc == 0)
-		rc = ctl_listener_start(&a->listener, loop, a->lfd, on_accept, a);
+		rc = ctl_listener_start(&a->listener, loop, a->lfd, busy_response, aclient_new, a);
 	if (rc < 0)
 		goto fail;
 	rc = ctl_loop_on_tick(loop, on_tick, a);
@@ -502,9 +478,9 @@ ctl_admin_free(struct ctl_admin *a)
 {
 	if (a == NULL)
 		return;
-	for (unsigned int i = 0; i < ADMIN_MAX_CLIENTS; i++)
-		if (a->clients[i] != NULL)
-			aclient_free(a->clients[i]);
+	for (unsigned int i = 0; i < CTL_LISTENER_MAX; i++)
+		if (a->listener.clients[i] != NULL)
+			aclient_free(a->listener.clients[i]);
 	if (a->ticking)
 		ctl_loop_off_tick(a->loop, on_tick, a);
 	if (a->lfd >= 0) {

@@ -245,6 +245,35 @@ ctl_loop_run_once(struct ctl_loop *loop)
 
 #define ACCEPT_BURST 32
 
+/* Tells an over-the-limit peer why, best effort, and hangs up. */
+static void
+refuse(const struct ctl_listener *l, int cfd)
+{
+	(void)send(cfd, l->busy, strlen(l->busy), MSG_NOSIGNAL | MSG_DONTWAIT);
+	close(cfd);
+}
+
+static void
+admit(struct ctl_listener *l, int cfd)
+{
+	unsigned int slot = 0;
+	void *c;
+
+	if (l->n >= CTL_LISTENER_MAX) {
+		refuse(l, cfd);
+		return;
+	}
+	while (l->clients[slot] != NULL)
+		slot++;
+	c = l->fn(l->arg, cfd, slot);
+	if (c == NULL) {
+		refuse(l, cfd);
+		return;
+	}
+	l->clients[slot] = c;
+	l->n++;
+}
+
 static void
 on_listen(void *arg, int fd, uint32_t events)
 {
@@ -255,7 +284,7 @@ on_listen(void *arg, int fd, uint32_t events)
 		int cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
 		if (cfd >= 0) {
-			l->fn(l->arg, cfd);
+			admit(l, cfd);
 			continue;
 		}
 		if (errno == EINTR || errno == ECONNABORTED)
@@ -267,10 +296,10 @@ on_listen(void *arg, int fd, uint32_t events)
 }
 
 int
-ctl_listener_start(struct ctl_listener *l, struct ctl_loop *loop, int fd, ctl_accept_fn fn,
-		   void *arg)
+ctl_listener_start(struct ctl_listener *l, struct ctl_loop *loop, int fd, const char *busy,
+		   ctl_accept_fn fn, void *arg)
 {
-	*l = (struct ctl_listener){.loop = loop, .fd = fd, .fn = fn, .arg = arg};
+	*l = (struct ctl_listener){.loop = loop, .fd = fd, .busy = busy, .fn = fn, .arg = arg};
 	return ctl_loop_add(loop, fd, EPOLLIN, on_listen, l);
 }
 
@@ -279,4 +308,13 @@ ctl_listener_resume(struct ctl_listener *l)
 {
 	if (l->paused && ctl_loop_mod(l->loop, l->fd, EPOLLIN) == 0)
 		l->paused = false;
+}
+
+void
+ctl_listener_release(struct ctl_listener *l, unsigned int slot)
+{
+	if (slot < CTL_LISTENER_MAX && l->clients[slot] != NULL) {
+		l->clients[slot] = NULL;
+		l->n--;
+	}
 }

@@ -30,22 +30,31 @@ int ctl_loop_on_tick(struct ctl_loop *loop, ctl_tick_fn fn, void *arg);
 int ctl_loop_off_tick(struct ctl_loop *loop, ctl_tick_fn fn, void *arg);
 /* One turn: waits at most tick_ms for events, dispatches them, runs ticks. */
 int ctl_loop_run_once(struct ctl_loop *loop);
-/* A listening socket on the loop: accepts in bursts and hands each new
- * non-blocking fd to fn, which owns it from then on. When accept fails for
- * lack of fds or memory the listener pauses until ctl_listener_resume (call
- * it on ticks), so a full fd table cannot spin the loop. */
-typedef void (*ctl_accept_fn)(void *arg, int cfd);
+/* A listening socket on the loop and the bounded table of its clients.
+ * Accepts in bursts; each new non-blocking fd gets a free slot and is handed
+ * to fn, which returns the client object it made (owning the fd), or NULL.
+ * Over CTL_LISTENER_MAX clients, or when fn fails, the peer gets the `busy`
+ * text (best effort) and is closed. When accept fails for lack of fds or
+ * memory the listener pauses until ctl_listener_resume (call it on ticks),
+ * so a full fd table cannot spin the loop. */
+#define CTL_LISTENER_MAX 64
+typedef void *(*ctl_accept_fn)(void *arg, int cfd, unsigned int slot);
 struct ctl_listener {
 	struct ctl_loop *loop;
 	int fd;
 	bool paused;
 	ctl_accept_fn fn;
 	void *arg;
+	const char *busy;
+	void *clients[CTL_LISTENER_MAX]; /* by slot; NULL when free */
+	unsigned int n;
 };
 /* Registers fd (already listening) with the loop. 0 or -errno. */
-int ctl_listener_start(struct ctl_listener *l, struct ctl_loop *loop, int fd, ctl_accept_fn fn,
-		       void *arg);
+int ctl_listener_start(struct ctl_listener *l, struct ctl_loop *loop, int fd, const char *busy,
+		       ctl_accept_fn fn, void *arg);
 void ctl_listener_resume(struct ctl_listener *l);
+/* A client is gone: frees its slot. */
+void ctl_listener_release(struct ctl_listener *l, unsigned int slot);
 
 /* Monotonic milliseconds. */
 uint64_t ctl_now_ms(void);

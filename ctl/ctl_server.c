@@ -82,8 +82,6 @@ struct ctl_server {
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	struct cmd_entry *cmds;
 	size_t ncmds;
-	struct client *clients[CTL_MAX_CLIENTS];
-	unsigned int nclients;
 };
 
 static size_t
@@ -102,8 +100,7 @@ client_free(struct client *c)
 	ctl_request_clear(&c->pend.req);
 	free(c->in);
 	free(c->out);
-	srv->clients[c->slot] = NULL;
-	srv->nclients--;
+	ctl_listener_release(&srv->listener, c->slot);
 	free(c);
 }
 
@@ -428,50 +425,28 @@ on_client(void *arg, int fd, uint32_t events)
 	settle(c);
 }
 
-static int
-client_new(struct ctl_server *srv, int fd)
+static void *
+client_new(void *arg, int fd, unsigned int slot)
 {
+	struct ctl_server *srv = arg;
 	struct client *c = calloc(1, sizeof(*c));
-	unsigned int slot = 0;
-	int rc;
 
 	if (c == NULL)
-		return -ENOMEM;
-	while (srv->clients[slot] != NULL)
-		slot++;
+		return NULL;
 	c->srv = srv;
 	c->slot = slot;
 	c->fd = fd;
 	c->events = EPOLLIN;
-	rc = ctl_loop_add(srv->loop, fd, c->events, on_client, c);
-	if (rc < 0) {
+	if (ctl_loop_add(srv->loop, fd, c->events, on_client, c) < 0) {
 		free(c);
-		return rc;
+		return NULL;
 	}
-	srv->clients[slot] = c;
-	srv->nclients++;
-	return 0;
+	return c;
 }
 
-/* Tells an over-the-limit client why, best effort, and hangs up. */
-static void
-refuse(int fd)
-{
-	static const char busy[] = "{\"ok\":false,\"error\":{\"code\":\"EBUSY\",\"message\":\"too "
-				   "many ctl clients\"}}\n";
-
-	(void)send(fd, busy, sizeof(busy) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
-	close(fd);
-}
-
-static void
-on_accept(void *arg, int cfd)
-{
-	struct ctl_server *srv = arg;
-
-	if (srv->nclients >= CTL_MAX_CLIENTS || client_new(srv, cfd) < 0)
-		refuse(cfd);
-}
+/* What a client over the limit is told before the close. */
+static const char busy_line[] = "{\"ok\":false,\"error\":{\"code\":\"EBUSY\",\"message\":\"too "
+				"many ctl clients\"}}\n";
 
 static void
 on_tick(void *arg)
@@ -480,8 +455,8 @@ on_tick(void *arg)
 	uint64_t now = ctl_now_ms();
 
 	ctl_listener_resume(&srv->listener);
-	for (unsigned int i = 0; i < CTL_MAX_CLIENTS; i++) {
-		struct client *c = srv->clients[i];
+	for (unsigned int i = 0; i < CTL_LISTENER_MAX; i++) {
+		struct client *c = srv->listener.clients[i];
 
 		if (c == NULL)
 			continue;
@@ -579,7 +554,7 @@ ctl_server_create(struct ctl_loop *loop, const char *path)
 	snprintf(srv->path, sizeof(srv->path), "%s", path);
 	rc = listen_unix(srv);
 	if (rc == 0)
-		rc = ctl_listener_start(&srv->listener, loop, srv->lfd, on_accept, srv);
+		rc = ctl_listener_start(&srv->listener, loop, srv->lfd, busy_line, client_new, srv);
 	if (rc < 0)
 		goto fail;
 	rc = ctl_loop_on_tick(loop, on_tick, srv);
@@ -598,9 +573,9 @@ ctl_server_free(struct ctl_server *srv)
 {
 	if (srv == NULL)
 		return;
-	for (unsigned int i = 0; i < CTL_MAX_CLIENTS; i++)
-		if (srv->clients[i] != NULL)
-			client_free(srv->clients[i]);
+	for (unsigned int i = 0; i < CTL_LISTENER_MAX; i++)
+		if (srv->listener.clients[i] != NULL)
+			client_free(srv->listener.clients[i]);
 	if (srv->ticking)
 		ctl_loop_off_tick(srv->loop, on_tick, srv);
 	if (srv->lfd >= 0) {

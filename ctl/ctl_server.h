@@ -14,7 +14,7 @@
 #include "ctl_loop.h"
 #include "ctl_proto.h"
 
-#define CTL_MAX_CLIENTS 64
+#define CTL_MAX_CLIENTS CTL_LISTENER_MAX
 #define CTL_AGAIN	1 /* handler return: not ready yet, call me again on the next tick */
 
 /* A handler returns 0 with *result set (the server takes the reference),
