@@ -113,6 +113,43 @@ struct ctl_arp_conf {
 	uint64_t failed_us;    /* default 5s */
 };
 
+/* The tcp group: mirrors struct stk_tcp_conf (see stack/stk.h for meanings). */
+struct ctl_tcp_conf {
+	uint32_t max_conns;	    /* default 65536 */
+	uint32_t max_listeners;	    /* default 64 */
+	uint32_t rcv_buf;	    /* bytes, default 262144 */
+	uint32_t snd_buf;	    /* bytes, default 262144 */
+	uint64_t worker_mem_max;    /* bytes, default 268435456 */
+	uint32_t ooo_max;	    /* segments per connection, default 256 */
+	bool window_scaling;	    /* default true */
+	bool timestamps;	    /* default true */
+	bool sack;		    /* default true */
+	bool nagle;		    /* default false */
+	int congestion_control;	    /* enum stk_cc; "newreno" */
+	uint64_t rto_min_us;	    /* "200ms" */
+	uint64_t rto_max_us;	    /* "60s" */
+	uint64_t rto_initial_us;    /* "1s" */
+	uint64_t msl_us;	    /* "30s" */
+	uint64_t delayed_ack_us;    /* "40ms"; "0ms" acks every segment */
+	uint64_t keepalive_idle_us; /* "0s": off */
+	uint64_t keepalive_interval_us; /* "75s" */
+	uint32_t keepalive_probes;  /* 9 */
+	uint32_t syn_retries;	    /* 5 */
+	uint64_t fin_wait2_timeout_us; /* "60s" */
+	uint16_t ephemeral_min, ephemeral_max; /* [ 32768, 60999 ] */
+};
+
+/* Built-in diagnostic services on the stack's TCP API. */
+enum ctl_listener_type { CTL_LSN_ECHO, CTL_LSN_DISCARD, CTL_LSN_SOURCE };
+#define CTL_MAX_LISTENERS 64
+struct ctl_listener_conf {
+	char name[CTL_NAME_MAX];
+	enum ctl_listener_type type;
+	uint32_t address; /* 0: every local address */
+	uint16_t port;
+	int line;
+};
+
 struct ctl_ctl_conf {
 	char socket[CTL_PATH_MAX]; /* default /run/meshgw/meshgw.sock */
 };
@@ -136,6 +173,9 @@ struct ctl_config {
 	struct ctl_route_conf routes[CTL_MAX_ROUTES];
 	unsigned int n_routes;
 	struct ctl_arp_conf arp;
+	struct ctl_tcp_conf tcp;
+	struct ctl_listener_conf listeners[CTL_MAX_LISTENERS];
+	unsigned int n_listeners;
 	struct ctl_ctl_conf ctl;
 	struct ctl_admin_conf admin;
 	struct ctl_log_conf log;

@@ -122,6 +122,35 @@ struct stk_arp_conf {
 	uint64_t failed_ms;    /* a failed entry is kept (dropping) this long */
 };
 
+/* TCP settings (part of stk_conf). stk_tcp_conf_defaults() fills sane values. */
+enum stk_cc { STK_CC_NEWRENO, STK_CC_MAX };
+struct stk_tcp_conf {
+	uint32_t max_conns;	   /* connections per worker (table size); over it: counted drop */
+	uint32_t max_listeners;	   /* per worker */
+	uint32_t rcv_buf;	   /* bytes: the largest receive window offered */
+	uint32_t snd_buf;	   /* bytes queued for sending per connection (counted in real mbuf size) */
+	uint64_t worker_mem_max;   /* bytes of mbuf memory all connections of a worker may hold */
+	uint32_t ooo_max;	   /* out-of-order segments held per connection */
+	bool opt_wscale;	   /* offer/accept window scaling (RFC 7323) */
+	bool opt_timestamps;	   /* offer/accept timestamps (RTT measurement) */
+	bool opt_sack;		   /* offer/accept SACK-permitted (blocks come in part 2) */
+	bool nagle;		   /* default off */
+	enum stk_cc cc;
+	uint64_t rto_min_us;	   /* default 200 ms */
+	uint64_t rto_max_us;	   /* default 60 s */
+	uint64_t rto_init_us;	   /* default 1 s */
+	uint64_t msl_us;	   /* TIME-WAIT lasts 2 MSL; default 30 s (tests use 1 s) */
+	uint64_t delack_us;	   /* delayed ACK timer; default 40 ms (0: ACK every segment) */
+	uint64_t keepalive_idle_us; /* 0: keepalives off unless a connection asks */
+	uint64_t keepalive_intvl_us;
+	uint32_t keepalive_probes;
+	uint32_t syn_retries;	   /* SYN / SYN-ACK retransmissions before giving up */
+	uint64_t fin_wait2_us;	   /* orphaned FIN-WAIT-2 timeout */
+	uint16_t eph_port_min;	   /* local ports for outgoing connections */
+	uint16_t eph_port_max;
+};
+void stk_tcp_conf_defaults(struct stk_tcp_conf *t);
+
 struct stk_conf {
 	unsigned int worker_id;
 	unsigned int n_workers;
@@ -130,6 +159,7 @@ struct stk_conf {
 	unsigned int n_ports;
 	struct stk_port_info ports[STK_MAX_PORTS];
 	struct stk_arp_conf arp;
+	struct stk_tcp_conf tcp;
 	stk_tx_fn tx;
 	void *tx_arg;
 };
@@ -266,5 +296,120 @@ unsigned int stk_arp_dump(const struct stk_ctx *ctx, struct stk_arp_entry *out, 
 
 /* Is ip one of our addresses (on any port)? Returns the port index or -1. */
 int stk_local_addr(const struct stk_ctx *ctx, uint32_t ip);
+
+/* ------------------------------------------------------------------ */
+/* TCP: a per-worker, event-driven socket API (DESIGN: the stack's API */
+/* to the proxy). All calls and callbacks happen on the owning worker.  */
+/* Data moves as mbuf chains without copies. Back-pressure is the      */
+/* receive window: bytes delivered by `data` count against the window  */
+/* until the application calls stk_conn_consumed().                    */
+
+struct stk_conn;     /* a connection; valid from creation until `closed` returns */
+struct stk_listener; /* a listening socket */
+
+struct stk_tcp_ops {
+	/* A listener completed a handshake. Return 0 to keep c (usually after
+	 * stk_conn_set_ops to give it its own ops/ctx), or <0 to reset it. */
+	int (*accepted)(void *lctx, struct stk_conn *c);
+	/* An active open completed. */
+	void (*connected)(void *ctx, struct stk_conn *c);
+	/* In-order data. Consumes m (a chain of one or more segments). */
+	void (*data)(void *ctx, struct stk_conn *c, struct rte_mbuf *m);
+	/* Send space became available after stk_conn_send returned -EAGAIN. */
+	void (*writable)(void *ctx, struct stk_conn *c);
+	/* The peer sent FIN: no more data will arrive (half-close; we may still send). */
+	void (*peer_closed)(void *ctx, struct stk_conn *c);
+	/* The connection was reset or failed (err: ECONNRESET, ECONNREFUSED,
+	 * ETIMEDOUT, EHOSTUNREACH, ...). `closed` follows. */
+	void (*reset)(void *ctx, struct stk_conn *c, int err);
+	/* Both directions are done, or the connection was reset/aborted. c is
+	 * invalid after this returns. Always called exactly once per connection
+	 * the application has seen, unless it called stk_conn_abort itself. */
+	void (*closed)(void *ctx, struct stk_conn *c);
+};
+
+/* Listens on addr:port (addr 0: any local address). 0 and *out, or -errno. */
+int stk_tcp_listen(struct stk_ctx *ctx, uint32_t addr, uint16_t port,
+		   const struct stk_tcp_ops *ops, void *lctx, struct stk_listener **out);
+void stk_tcp_unlisten(struct stk_ctx *ctx, struct stk_listener *l);
+
+/* Opens a connection to daddr:dport from saddr (0: the address of the route's
+ * port). The local port is chosen so the reply flow is owned by this worker.
+ * 0 and *out (in SYN-SENT; `connected` or `reset` follows), or -errno. */
+int stk_tcp_connect(struct stk_ctx *ctx, uint32_t saddr, uint32_t daddr, uint16_t dport,
+		    const struct stk_tcp_ops *ops, void *cctx, struct stk_conn **out);
+
+void stk_conn_set_ops(struct stk_conn *c, const struct stk_tcp_ops *ops, void *ctx);
+
+/* Queues m (a chain) for sending. 0: taken. -EAGAIN: the send buffer is
+ * full: the caller keeps m and waits for `writable`. -ENOTCONN/-EPIPE: the
+ * connection cannot send (caller keeps m). */
+int stk_conn_send(struct stk_conn *c, struct rte_mbuf *m);
+/* Bytes stk_conn_send would take now. */
+uint32_t stk_conn_send_space(const struct stk_conn *c);
+/* The application is done with `bytes` of delivered data: the window reopens. */
+void stk_conn_consumed(struct stk_conn *c, uint32_t bytes);
+/* Sends FIN after queued data (half-close). 0 or -ENOTCONN. */
+int stk_conn_shutdown(struct stk_conn *c);
+/* shutdown + the application will not read any more: data still arriving
+ * resets the connection. `closed` comes later. */
+int stk_conn_close(struct stk_conn *c);
+/* Sends RST and frees c now; no further callbacks. */
+void stk_conn_abort(struct stk_conn *c);
+
+enum stk_tcp_state {
+	STK_TCP_CLOSED,
+	STK_TCP_LISTEN,
+	STK_TCP_SYN_SENT,
+	STK_TCP_SYN_RECEIVED,
+	STK_TCP_ESTABLISHED,
+	STK_TCP_FIN_WAIT_1,
+	STK_TCP_FIN_WAIT_2,
+	STK_TCP_CLOSE_WAIT,
+	STK_TCP_CLOSING,
+	STK_TCP_LAST_ACK,
+	STK_TCP_TIME_WAIT,
+};
+const char *stk_tcp_state_name(enum stk_tcp_state s);
+
+/* A snapshot of a connection for `meshgwctl conns`. */
+struct stk_conn_info {
+	uint32_t laddr, raddr;
+	uint16_t lport, rport;
+	enum stk_tcp_state state;
+	bool wscale, timestamps, sack; /* negotiated */
+	uint8_t snd_wscale, rcv_wscale;
+	uint16_t mss;
+	uint32_t srtt_us, rttvar_us, rto_us;
+	uint32_t cwnd, ssthresh, snd_wnd, rcv_wnd;
+	uint32_t unacked, snd_queued; /* bytes in flight, bytes queued not yet sent */
+	uint64_t bytes_in, bytes_out;
+	uint64_t retransmits;
+	const char *cc;
+};
+void stk_conn_get_info(const struct stk_conn *c, struct stk_conn_info *info);
+/* Owning worker: up to max connections (all states incl. TIME-WAIT);
+ * returns how many were copied. */
+unsigned int stk_tcp_dump(const struct stk_ctx *ctx, struct stk_conn_info *out, unsigned int max);
+
+/* TCP counters (nstat spirit); single writer, any reader. */
+#define STK_TCP_COUNTERS(X)                                                                        \
+	X(active_opens) X(passive_opens) X(attempt_fails) X(estab_resets) X(curr_estab)            \
+	X(segs_in) X(segs_out) X(retrans_segs) X(fast_retransmits) X(rto_expiries)                 \
+	X(zero_window_probes) X(keepalive_probes) X(delayed_acks) X(rsts_out) X(rsts_in)          \
+	X(ooo_segments) X(ooo_drops) X(dup_segments) X(time_wait_count) X(listen_overflows)      \
+	X(conn_table_full) X(mem_limited) X(bad_segments)
+struct stk_tcp_stats {
+#define STK_TCP_FIELD(n) uint64_t n;
+	STK_TCP_COUNTERS(STK_TCP_FIELD)
+#undef STK_TCP_FIELD
+} __rte_cache_aligned;
+const struct stk_tcp_stats *stk_tcp_get_stats(const struct stk_ctx *ctx);
+
+/* Mbufs held by the stack right now, by owner (for "zero leaked mbufs"). */
+struct stk_mbuf_usage {
+	uint64_t snd_queue, rcv_queue, ooo, arp_pending;
+};
+void stk_mbuf_usage(const struct stk_ctx *ctx, struct stk_mbuf_usage *u);
 
 #endif /* MESHGW_STK_H */
