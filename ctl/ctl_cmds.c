@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * ctl_cmds.c - the daemon's ctl commands: status, stats, arp, ip-routes,
- * wait-ready. Control thread only. Worker-owned state (the ARP caches) is
- * read through commands on the workers' inboxes; counters are read directly
- * (single writer, readers sum).
+ * wait-ready (TCP's conns and tcp-probe are in ctl_cmds_tcp.c). Control thread only. Worker-owned
+ * state (the ARP caches) is read through commands on the workers' inboxes; counters are read
+ * directly (single writer, readers sum).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -123,6 +123,64 @@ add_drops(json_t *drops, const struct stk_stats *s)
 	}
 }
 
+/* Adds every integer of src into the same key of sum (created as needed). */
+static void
+sum_into(json_t *sum, json_t *src)
+{
+	const char *k;
+	json_t *v;
+
+	json_object_foreach (src, k, v) {
+		json_t *cur = json_object_get(sum, k);
+		if (json_is_object(v)) {
+			if (cur == NULL) {
+				cur = json_object();
+				json_object_set_new(sum, k, cur);
+			}
+			sum_into(cur, v);
+		} else if (json_is_integer(v)) {
+			add_u64(sum, k,
+				(cur ? (uint64_t)json_integer_value(cur) : 0) +
+					(uint64_t)json_integer_value(v));
+		}
+	}
+}
+
+/* The stack's TCP counters (nstat spirit); any thread may read them. */
+static json_t *
+tcp_stats(const struct gw_worker *w)
+{
+	const struct stk_tcp_stats *t = stk_tcp_get_stats(w->stk);
+	json_t *o = json_object();
+
+#define TCP_STAT(n) add_u64(o, #n, __atomic_load_n(&t->n, __ATOMIC_RELAXED));
+	STK_TCP_COUNTERS(TCP_STAT)
+#undef TCP_STAT
+	return o;
+}
+
+/* Per diagnostic service: connections, bytes, resets. */
+static json_t *
+diag_stats(const struct gw_worker *w)
+{
+	const struct gw_diag_stats *ds = gw_diag_get_stats(w->diag);
+	json_t *o = json_object();
+
+	for (unsigned int a = 0; a < GW_DIAG_N_APPS; a++) {
+		const struct gw_diag_app_stats *s = &ds->app[a];
+		json_t *e = json_object();
+		add_u64(e, "connections", s->connections);
+		add_u64(e, "active", s->active);
+		add_u64(e, "bytes_in", s->bytes_in);
+		add_u64(e, "bytes_out", s->bytes_out);
+		add_u64(e, "resets", s->resets);
+		add_u64(e, "refused", s->refused);
+		add_u64(e, "nomem", s->nomem);
+		json_object_set_new(o, gw_diag_app_name(a), e);
+	}
+	return o;
+}
+
 static json_t *
 worker_stats(const struct gw_worker *w, json_t *total_drops)
 {
@@ -165,6 +223,8 @@ worker_stats(const struct gw_worker *w, json_t *total_drops)
 	add_drops(total_drops, ss);
 	json_object_set_new(o, "stack", stack);
 	json_object_set_new(o, "drops", drops);
+	json_object_set_new(o, "tcp", tcp_stats(w));
+	json_object_set_new(o, "diag", diag_stats(w));
 	return o;
 }
 
@@ -218,8 +278,49 @@ port_stats(struct ctl_daemon *d, unsigned int p)
 	return o;
 }
 
+uint64_t
+ctl_mbufs_in_use(void)
+{
+	uint64_t in_use = 0;
+
+	for (unsigned int s = 0; s < RTE_MAX_NUMA_NODES; s++)
+		if (gw_eal_pool_at(s) != NULL)
+			in_use += rte_mempool_in_use_count(gw_eal_pool_at(s));
+	return in_use;
+}
+
+/* Who holds the mbufs in use: the stack's queues (as each worker last
+ * published them), the applications, impairment queues, redirect rings. */
 static json_t *
-mbuf_stats(void)
+mbuf_owners(struct ctl_daemon *d)
+{
+	uint64_t snd = 0, rcv = 0, ooo = 0, arp = 0, imp = 0, redir = 0, apps = 0;
+
+	for (unsigned int i = 0; i < d->dp.n_workers; i++) {
+		const struct gw_worker *w = d->dp.workers[i];
+		snd += __atomic_load_n(&w->usage.snd_queue, __ATOMIC_RELAXED);
+		rcv += __atomic_load_n(&w->usage.rcv_queue, __ATOMIC_RELAXED);
+		ooo += __atomic_load_n(&w->usage.ooo, __ATOMIC_RELAXED);
+		arp += __atomic_load_n(&w->usage.arp_pending, __ATOMIC_RELAXED);
+		apps += __atomic_load_n(&gw_diag_get_stats(w->diag)->mbufs_held, __ATOMIC_RELAXED);
+		redir += rte_ring_count(w->redirect);
+		for (unsigned int p = 0; p < d->dp.n_ports; p++) {
+			if (w->imp_rx[p] != NULL)
+				imp += gw_impair_get_stats(w->imp_rx[p])->held;
+			if (w->imp_tx[p] != NULL)
+				imp += gw_impair_get_stats(w->imp_tx[p])->held;
+		}
+	}
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "snd_queue", (json_int_t)snd,
+			 "rcv_queue", (json_int_t)rcv, "ooo", (json_int_t)ooo, "arp_pending",
+			 (json_int_t)arp, "impairment", (json_int_t)imp, "redirect",
+			 (json_int_t)redir, "apps", (json_int_t)apps);
+}
+
+/* in_use against baseline (in use when the daemon became ready) is the
+ * leak check: once connections have closed the two must agree. */
+static json_t *
+mbuf_stats(struct ctl_daemon *d)
 {
 	json_t *pools = json_array();
 	uint64_t in_use = 0;
@@ -235,21 +336,28 @@ mbuf_stats(void)
 						"socket", s, "size", mp->size, "in_use", used,
 						"available", rte_mempool_avail_count(mp)));
 	}
-	return json_pack("{s:I, s:o}", "in_use", (json_int_t)in_use, "pools", pools);
+	return json_pack("{s:I, s:o, s:o, s:o}", "in_use", (json_int_t)in_use, "baseline",
+			 d->state == CTL_STATE_STARTING
+				 ? json_null()
+				 : json_integer((json_int_t)d->mbuf_baseline),
+			 "by_owner", mbuf_owners(d), "pools", pools);
 }
 
 json_t *
 ctl_stats_json(struct ctl_daemon *d)
 {
 	json_t *ports = json_array(), *workers = json_array(), *drops = json_object();
-	json_t *totals = json_object();
+	json_t *totals = json_object(), *tcp = json_object(), *diag = json_object();
 	uint64_t rx = 0, tx = 0, redir = 0;
 
 	for (unsigned int p = 0; p < d->dp.n_ports; p++)
 		json_array_append_new(ports, port_stats(d, p));
 	for (unsigned int i = 0; i < d->dp.n_workers; i++) {
 		const struct gw_worker *w = d->dp.workers[i];
-		json_array_append_new(workers, worker_stats(w, drops));
+		json_t *ws = worker_stats(w, drops);
+		sum_into(tcp, json_object_get(ws, "tcp"));
+		sum_into(diag, json_object_get(ws, "diag"));
+		json_array_append_new(workers, ws);
 		rx += w->stats.rx_pkts;
 		tx += w->stats.tx_pkts;
 		redir += w->stats.redirected_out;
@@ -258,8 +366,10 @@ ctl_stats_json(struct ctl_daemon *d)
 	add_u64(totals, "tx_packets", tx);
 	add_u64(totals, "redirected", redir);
 	json_object_set_new(totals, "drops", drops);
+	json_object_set_new(totals, "tcp", tcp);
+	json_object_set_new(totals, "diag", diag);
 	return json_pack("{s:o, s:o, s:o, s:o}", "ports", ports, "workers", workers, "totals",
-			 totals, "mbufs", mbuf_stats());
+			 totals, "mbufs", mbuf_stats(d));
 }
 
 static int
@@ -411,5 +521,6 @@ ctl_cmds_register(struct ctl_server *srv, struct ctl_daemon *d)
 	rc = rc ?: ctl_server_register(srv, "arp", cmd_arp, d);
 	rc = rc ?: ctl_server_register(srv, "ip-routes", cmd_ip_routes, d);
 	rc = rc ?: ctl_server_register(srv, "wait-ready", cmd_wait_ready, d);
+	rc = rc ?: ctl_cmds_tcp_register(srv, d);
 	return rc;
 }

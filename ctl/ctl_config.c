@@ -43,8 +43,8 @@ static const struct cfg_kw top_kws[] = {
 	{"ctl", cfg_group, TOP(ctl), .arg = cfg_ctl_kws},
 	{"admin", cfg_group, TOP(admin), .arg = cfg_admin_kws},
 	{"log", cfg_group, TOP(log), .arg = cfg_log_kws},
-	{"tcp", not_yet},
-	{"listeners", not_yet},
+	{"tcp", cfg_sec_tcp},
+	{"listeners", cfg_sec_listeners},
 	{"services", not_yet},
 	{"clusters", not_yet},
 	{"route_tables", not_yet},
@@ -81,6 +81,7 @@ ctl_config_defaults(struct ctl_config *c)
 	c->arp.retry_us = 1000000;
 	c->arp.reachable_us = 60000000;
 	c->arp.failed_us = 5000000;
+	cfg_tcp_defaults(&c->tcp);
 	snprintf(c->ctl.socket, sizeof(c->ctl.socket), "/run/meshgw/meshgw.sock");
 	c->admin.enabled = true;
 	c->admin.address = 0x7f000001;
@@ -96,7 +97,8 @@ finish(struct cfg_parse *ps, const config_setting_t *root)
 		return cfg_fail(ps, root, "'ports' is required (a list of 1 to %d ports)",
 				CTL_MAX_PORTS);
 	cfg_workers_finish(ps->c);
-	return cfg_routes_resolve(ps);
+	int rc = cfg_routes_resolve(ps);
+	return rc < 0 ? rc : cfg_listeners_resolve(ps);
 }
 
 /* libconfig's parse and our walk over it; c holds defaults on entry. */

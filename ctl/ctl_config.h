@@ -115,27 +115,27 @@ struct ctl_arp_conf {
 
 /* The tcp group: mirrors struct stk_tcp_conf (see stack/stk.h for meanings). */
 struct ctl_tcp_conf {
-	uint32_t max_conns;	    /* default 65536 */
-	uint32_t max_listeners;	    /* default 64 */
-	uint32_t rcv_buf;	    /* bytes, default 262144 */
-	uint32_t snd_buf;	    /* bytes, default 262144 */
-	uint64_t worker_mem_max;    /* bytes, default 268435456 */
-	uint32_t ooo_max;	    /* segments per connection, default 256 */
-	bool window_scaling;	    /* default true */
-	bool timestamps;	    /* default true */
-	bool sack;		    /* default true */
-	bool nagle;		    /* default false */
-	int congestion_control;	    /* enum stk_cc; "newreno" */
-	uint64_t rto_min_us;	    /* "200ms" */
-	uint64_t rto_max_us;	    /* "60s" */
-	uint64_t rto_initial_us;    /* "1s" */
-	uint64_t msl_us;	    /* "30s" */
-	uint64_t delayed_ack_us;    /* "40ms"; "0ms" acks every segment */
-	uint64_t keepalive_idle_us; /* "0s": off */
-	uint64_t keepalive_interval_us; /* "75s" */
-	uint32_t keepalive_probes;  /* 9 */
-	uint32_t syn_retries;	    /* 5 */
-	uint64_t fin_wait2_timeout_us; /* "60s" */
+	uint32_t max_conns;		       /* default 65536 */
+	uint32_t max_listeners;		       /* default 64 */
+	uint32_t rcv_buf;		       /* bytes, default 262144 */
+	uint32_t snd_buf;		       /* bytes, default 262144 */
+	uint64_t worker_mem_max;	       /* bytes, default 268435456 */
+	uint32_t ooo_max;		       /* segments per connection, default 256 */
+	bool window_scaling;		       /* default true */
+	bool timestamps;		       /* default true */
+	bool sack;			       /* default true */
+	bool nagle;			       /* default false */
+	int congestion_control;		       /* enum stk_cc; "newreno" */
+	uint64_t rto_min_us;		       /* "200ms" */
+	uint64_t rto_max_us;		       /* "60s" */
+	uint64_t rto_initial_us;	       /* "1s" */
+	uint64_t msl_us;		       /* "30s" */
+	uint64_t delayed_ack_us;	       /* "40ms"; "0ms" acks every segment */
+	uint64_t keepalive_idle_us;	       /* "0s": off */
+	uint64_t keepalive_interval_us;	       /* "75s" */
+	uint32_t keepalive_probes;	       /* 9 */
+	uint32_t syn_retries;		       /* 5 */
+	uint64_t fin_wait2_timeout_us;	       /* "60s" */
 	uint16_t ephemeral_min, ephemeral_max; /* [ 32768, 60999 ] */
 };
 
@@ -197,5 +197,8 @@ int ctl_config_load_string(const char *text, const char *name, struct ctl_config
 unsigned int ctl_driver_max_mtu(const struct ctl_port_conf *p);
 
 const char *ctl_driver_name(enum ctl_driver d);
+
+/* "echo", "discard", "source". */
+const char *ctl_listener_type_name(enum ctl_listener_type t);
 
 #endif /* MESHGW_CTL_CONFIG_H */

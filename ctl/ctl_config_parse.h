@@ -20,11 +20,12 @@
 #include "ctl_config.h"
 
 struct cfg_parse {
-	const char *name;		/* file name used in messages */
-	char *err;			/* message buffer (may be NULL) */
-	size_t errlen;			/* its size */
-	struct ctl_config *c;		/* the config being filled */
-	const config_setting_t *routes; /* ip_routes, resolved after the walk */
+	const char *name;		   /* file name used in messages */
+	char *err;			   /* message buffer (may be NULL) */
+	size_t errlen;			   /* its size */
+	struct ctl_config *c;		   /* the config being filled */
+	const config_setting_t *routes;	   /* ip_routes, resolved after the walk */
+	const config_setting_t *listeners; /* listeners, checked after the walk */
 };
 
 struct cfg_kw;
@@ -117,13 +118,21 @@ int cfg_sec_ports(struct cfg_parse *ps, const config_setting_t *s, const struct 
 		  void *obj);
 int cfg_sec_routes(struct cfg_parse *ps, const config_setting_t *s, const struct cfg_kw *kw,
 		   void *obj);
+int cfg_sec_tcp(struct cfg_parse *ps, const config_setting_t *s, const struct cfg_kw *kw,
+		void *obj);
+int cfg_sec_listeners(struct cfg_parse *ps, const config_setting_t *s, const struct cfg_kw *kw,
+		      void *obj);
 
 /* After the walk: default worker placement. */
 void cfg_workers_finish(struct ctl_config *c);
 /* After the walk: every route's port, by name or by the subnet holding via. */
 int cfg_routes_resolve(struct cfg_parse *ps);
+/* After the walk: listener addresses against the ports, overlaps, the tcp limit. */
+int cfg_listeners_resolve(struct cfg_parse *ps);
 
 /* Defaults of one port (ctl_config_defaults() applies them to every slot). */
 void cfg_port_defaults(struct ctl_port_conf *p);
+/* Defaults of the tcp group. */
+void cfg_tcp_defaults(struct ctl_tcp_conf *t);
 
 #endif /* MESHGW_CTL_CONFIG_PARSE_H */

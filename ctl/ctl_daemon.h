@@ -22,10 +22,22 @@ struct ctl_daemon {
 	struct gw_dp dp;
 	enum ctl_state state;
 	uint64_t start_ms;
+	uint64_t mbuf_baseline;	    /* mbufs in use when the daemon became ready */
+	uint64_t baseline_until_ms; /* ...the lowest count in its first second */
+	struct gw_cmd *probe;	    /* the tcp-probe on worker 0, until its result is taken */
+	uint64_t probe_seq;	    /* tags the request that started it */
 };
 
-/* Registers status, stats, arp, ip-routes and wait-ready. 0 or -errno. */
+/* Registers status, stats, arp, ip-routes, wait-ready, conns and tcp-probe.
+ * 0 or -errno. */
 int ctl_cmds_register(struct ctl_server *srv, struct ctl_daemon *d);
+/* conns and tcp-probe (ctl_cmds_tcp.c). */
+int ctl_cmds_tcp_register(struct ctl_server *srv, struct ctl_daemon *d);
+/* Before gw_dp_stop: lets go of a command still out (tcp-probe). */
+void ctl_cmds_fini(struct ctl_daemon *d);
+
+/* Mbufs taken from every pool right now. */
+uint64_t ctl_mbufs_in_use(void);
 
 /* The document of the `stats` command and /stats. New reference. */
 json_t *ctl_stats_json(struct ctl_daemon *d);

@@ -22,10 +22,12 @@
 #include "gw_eal.h"
 #include "gw_log.h"
 
-#define DEFAULT_CONF "conf/meshgw.conf"
+#define DEFAULT_CONF	   "conf/meshgw.conf"
+#define BASELINE_SETTLE_MS 1000
 
 int gw_log_level = GW_LOG_INFO;
 static volatile sig_atomic_t stop_requested;
+static bool worker_failed;
 
 struct opts {
 	const char *conf;
@@ -114,9 +116,23 @@ tick(void *arg)
 	gw_dp_poll_events(&d->dp);
 	if (d->dp.snap != NULL)
 		gw_snapmgr_reclaim(d->dp.snap);
+	if (d->state == CTL_STATE_STARTING && gw_dp_failed(&d->dp)) {
+		GW_LOG(ERROR, "a worker failed to start: stopping");
+		worker_failed = true;
+		stop_requested = 1;
+	}
 	if (d->state == CTL_STATE_STARTING && gw_dp_ready(&d->dp)) {
+		/* the leak check's reference: what the ports and pools hold at rest */
+		d->mbuf_baseline = ctl_mbufs_in_use();
+		d->baseline_until_ms = ctl_now_ms() + BASELINE_SETTLE_MS;
 		d->state = CTL_STATE_RUNNING;
 		GW_LOG(INFO, "ready: %u worker(s), %u port(s)", d->dp.n_workers, d->dp.n_ports);
+	} else if (d->state == CTL_STATE_RUNNING && ctl_now_ms() < d->baseline_until_ms) {
+		/* a frame in flight at that moment (a gratuitous ARP) is no
+		 * resting state: the lowest count seen while settling is. The
+		 * count never drops below what rests in the pools' users, so
+		 * this can only make the check stricter. */
+		d->mbuf_baseline = RTE_MIN(d->mbuf_baseline, ctl_mbufs_in_use());
 	}
 }
 
@@ -148,7 +164,7 @@ run_control(struct ctl_daemon *d)
 	ctl_loop_on_tick(loop, tick, d);
 	while (!stop_requested)
 		ctl_loop_run_once(loop);
-	rc = 0;
+	rc = worker_failed ? -1 : 0;
 out:
 	d->state = CTL_STATE_STOPPING;
 	ctl_admin_free(admin);
@@ -205,6 +221,7 @@ main(int argc, char **argv)
 	else
 		rc = run_control(&d);
 	GW_LOG(INFO, "shutting down");
+	ctl_cmds_fini(&d);
 	gw_dp_stop(&d.dp);
 	gw_eal_pools_free();
 	rte_eal_cleanup();

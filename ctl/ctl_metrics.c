@@ -11,15 +11,21 @@
 
 #include "ctl_daemon.h"
 
-/* Counters whose key holds a total rather than a gauge. */
-static int
+/* Keys that hold a level rather than a running total. */
+static bool
 is_gauge(const char *key)
 {
-	return strcmp(key, "id") == 0 || strcmp(key, "held") == 0;
+	static const char *const gauges[] = {"held", "curr_estab", "time_wait_count", "active"};
+
+	for (size_t i = 0; i < sizeof(gauges) / sizeof(gauges[0]); i++)
+		if (strcmp(key, gauges[i]) == 0)
+			return true;
+	return false;
 }
 
-/* One family: meshgw_<family>_<key> over every element of arr, labelled
- * label=<elem[labkey]>. Keys are those of the first element. */
+/* One family: meshgw_<family>_<key>_total (gauges: meshgw_<family>_<key>)
+ * over every element of arr, labelled label=<elem[labkey]>. Keys are those
+ * of the first element; labkey itself is not a sample. */
 static void
 emit_family(FILE *f, const char *family, json_t *arr, const char *label, const char *labkey)
 {
@@ -30,24 +36,26 @@ emit_family(FILE *f, const char *family, json_t *arr, const char *label, const c
 	if (first == NULL)
 		return;
 	json_object_foreach (first, key, v) {
-		if (!json_is_integer(v) || is_gauge(key))
+		if (!json_is_integer(v) || strcmp(key, labkey) == 0 || strcmp(key, "id") == 0)
 			continue;
-		fprintf(f, "# TYPE meshgw_%s_%s_total counter\n", family, key);
+		bool gauge = is_gauge(key);
+		const char *suffix = gauge ? "" : "_total";
+		fprintf(f, "# TYPE meshgw_%s_%s%s %s\n", family, key, suffix,
+			gauge ? "gauge" : "counter");
 		size_t i;
 		json_t *e;
 		json_array_foreach (arr, i, e) {
 			json_t *lv = json_object_get(e, labkey);
 			json_t *x = json_object_get(e, key);
 			if (json_is_string(lv))
-				fprintf(f,
-					"meshgw_%s_%s_total{%s=\"%s\"} %" JSON_INTEGER_FORMAT "\n",
-					family, key, label, json_string_value(lv),
+				fprintf(f, "meshgw_%s_%s%s{%s=\"%s\"} %" JSON_INTEGER_FORMAT "\n",
+					family, key, suffix, label, json_string_value(lv),
 					json_integer_value(x));
 			else
 				fprintf(f,
-					"meshgw_%s_%s_total{%s=\"%" JSON_INTEGER_FORMAT
+					"meshgw_%s_%s%s{%s=\"%" JSON_INTEGER_FORMAT
 					"\"} %" JSON_INTEGER_FORMAT "\n",
-					family, key, label, json_integer_value(lv),
+					family, key, suffix, label, json_integer_value(lv),
 					json_integer_value(x));
 		}
 	}
@@ -118,11 +126,40 @@ emit_impair(FILE *f, json_t *ports)
 	}
 }
 
+/* meshgw_diag_<key>_total{worker,service}: the diagnostic services. */
+static void
+emit_diag(FILE *f, json_t *workers)
+{
+	json_t *first =
+		json_object_get(json_object_get(json_array_get(workers, 0), "diag"), "echo");
+	const char *key, *app;
+	json_t *v, *w, *a;
+	size_t i;
+
+	json_object_foreach (first, key, v) {
+		bool gauge = is_gauge(key);
+		fprintf(f, "# TYPE meshgw_diag_%s%s %s\n", key, gauge ? "" : "_total",
+			gauge ? "gauge" : "counter");
+		json_array_foreach (workers, i, w) {
+			json_object_foreach (json_object_get(w, "diag"), app, a) {
+				fprintf(f,
+					"meshgw_diag_%s%s{worker=\"%" JSON_INTEGER_FORMAT
+					"\",service=\"%s\"} %" JSON_INTEGER_FORMAT "\n",
+					key, gauge ? "" : "_total",
+					json_integer_value(json_object_get(w, "id")), app,
+					json_integer_value(json_object_get(a, key)));
+			}
+		}
+	}
+}
+
 static void
 emit_mbufs(FILE *f, json_t *mbufs)
 {
 	size_t i;
 	json_t *p;
+	const char *owner;
+	json_t *v;
 
 	fprintf(f, "# HELP meshgw_mbufs_in_use Mbufs taken from each pool.\n"
 		   "# TYPE meshgw_mbufs_in_use gauge\n");
@@ -130,6 +167,15 @@ emit_mbufs(FILE *f, json_t *mbufs)
 		fprintf(f, "meshgw_mbufs_in_use{pool=\"%s\"} %" JSON_INTEGER_FORMAT "\n",
 			json_string_value(json_object_get(p, "name")),
 			json_integer_value(json_object_get(p, "in_use")));
+	fprintf(f, "# HELP meshgw_mbufs_baseline Mbufs in use when the daemon became ready.\n"
+		   "# TYPE meshgw_mbufs_baseline gauge\n");
+	fprintf(f, "meshgw_mbufs_baseline %" JSON_INTEGER_FORMAT "\n",
+		json_integer_value(json_object_get(mbufs, "baseline")));
+	fprintf(f, "# HELP meshgw_mbufs_held Mbufs held, by owner.\n"
+		   "# TYPE meshgw_mbufs_held gauge\n");
+	json_object_foreach (json_object_get(mbufs, "by_owner"), owner, v)
+		fprintf(f, "meshgw_mbufs_held{owner=\"%s\"} %" JSON_INTEGER_FORMAT "\n", owner,
+			json_integer_value(v));
 }
 
 static char *
@@ -150,6 +196,8 @@ metrics_text(struct ctl_daemon *d, size_t *len)
 	emit_family(f, "port", json_object_get(st, "ports"), "port", "name");
 	emit_family(f, "worker", json_object_get(st, "workers"), "worker", "id");
 	emit_nested(f, "stack", json_object_get(st, "workers"), "stack");
+	emit_nested(f, "tcp", json_object_get(st, "workers"), "tcp");
+	emit_diag(f, json_object_get(st, "workers"));
 	emit_drops(f, json_object_get(st, "workers"));
 	emit_impair(f, json_object_get(st, "ports"));
 	emit_mbufs(f, json_object_get(st, "mbufs"));

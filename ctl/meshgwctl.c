@@ -9,6 +9,8 @@
  * time), 2 the daemon cannot be reached, 64 usage error.
  */
 #define _GNU_SOURCE /* GNU strerror_r */
+#include "meshgwctl.h"
+
 #include <errno.h>
 #include <poll.h>
 #include <stdarg.h>
@@ -39,7 +41,6 @@
 #define READY_SLACK_MS	 2000
 #define RETRY_MS	 100
 #define TIMEOUT_MAX_MS	 600000 /* the daemon's cap on args.timeout_ms */
-#define CELL_MAX	 256
 
 struct opts {
 	const char *sock;
@@ -49,13 +50,10 @@ struct opts {
 	long timeout_ms; /* -1: not given */
 	int npos;
 	char **pos; /* COMMAND [ARGS...] */
-};
-
-/* One table column: a key of the row objects, or a computed cell. */
-struct col {
-	const char *key;
-	const char *title;
-	void (*fmt)(json_t *row, char *buf, size_t n);
+	/* conns filters; NULL / -1: not given */
+	const char *state;
+	long port;
+	long limit;
 };
 
 /* How a command's result is printed without --json. */
@@ -105,7 +103,13 @@ usage(FILE *f)
 	      "  arp                         the workers' ARP tables\n"
 	      "  ip-routes                   the IPv4 routing table\n"
 	      "  wait-ready [--timeout DUR]  wait until the daemon is ready (default 10s)\n"
+	      "  conns [--state S] [--port N] [--limit N]\n"
+	      "                              TCP connections of every worker (state such as\n"
+	      "                              established or time_wait; port local or remote;\n"
+	      "                              at most --limit rows, default 1000)\n"
 	      "  call CMD [JSON-ARGS]        send any command with a JSON object of arguments\n"
+	      "                              (e.g. call tcp-probe '{\"address\":\"10.0.0.2\",\n"
+	      "                              \"port\":5001,\"bytes\":1000,\"timeout_ms\":5000}')\n"
 	      "\n"
 	      "options:\n"
 	      "  -s, --socket PATH    control socket (default: $MESHGW_CTL, else " DEFAULT_SOCK
@@ -167,6 +171,23 @@ parse_duration(const char *s, long *ms)
 
 /* ---- command line ----------------------------------------------------- */
 
+/* A decimal number 0..max. 0 or -EINVAL. */
+static int
+parse_count(const char *s, long max, long *out)
+{
+	char *end;
+	long v;
+
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
 /* The value of an option given as "--opt V", "--opt=V" or "-oV". NULL: none. */
 static const char *
 opt_value(int argc, char **argv, int *i, const char *arg, size_t namelen)
@@ -207,6 +228,19 @@ parse_option(int argc, char **argv, int *i, struct opts *o)
 		if (v == NULL || *v == '\0')
 			return usage_error("%s needs a socket path", a);
 		o->sock = v;
+	} else if (strncmp(a, "--state", 7) == 0 && (a[7] == '\0' || a[7] == '=')) {
+		v = opt_value(argc, argv, i, a, strlen("--state"));
+		if (v == NULL || *v == '\0')
+			return usage_error("%s needs a TCP state such as established", a);
+		o->state = v;
+	} else if (strncmp(a, "--port", 6) == 0 && (a[6] == '\0' || a[6] == '=')) {
+		v = opt_value(argc, argv, i, a, strlen("--port"));
+		if (v == NULL || parse_count(v, 65535, &o->port) < 0 || o->port == 0)
+			return usage_error("%s needs a port number 1..65535", a);
+	} else if (strncmp(a, "--limit", 7) == 0 && (a[7] == '\0' || a[7] == '=')) {
+		v = opt_value(argc, argv, i, a, strlen("--limit"));
+		if (v == NULL || parse_count(v, 1000000, &o->limit) < 0 || o->limit == 0)
+			return usage_error("%s needs a number 1..1000000", a);
 	} else if (opt_is(a, "-t", "--timeout")) {
 		v = opt_value(argc, argv, i, a, a[1] == '-' ? strlen("--timeout") : 2);
 		if (v == NULL)
@@ -228,6 +262,8 @@ parse_args(int argc, char **argv, struct opts *o)
 	int rc;
 
 	o->timeout_ms = -1;
+	o->port = -1;
+	o->limit = -1;
 	o->pos = calloc((size_t)argc, sizeof(*o->pos));
 	if (o->pos == NULL)
 		return EXIT_FAIL;
@@ -402,385 +438,13 @@ exchange_failed(const char *path, int e, uint64_t waited_ms)
 	return EXIT_FAIL;
 }
 
-/* ---- printing ----------------------------------------------------------- */
-
-static void fmt_value(json_t *v, char *buf, size_t n);
-static void fmt_nested(json_t *v, char *buf, size_t n);
-
-/* "a,b,c" for arrays, "k=v,k=v" for objects. */
-static void
-fmt_list(json_t *v, char *buf, size_t n)
-{
-	size_t used = 0, i;
-	const char *key;
-	json_t *item;
-	char cell[CELL_MAX];
-
-	buf[0] = '\0';
-	if (json_is_array(v)) {
-		json_array_foreach (v, i, item) {
-			fmt_nested(item, cell, sizeof(cell));
-			used += (size_t)snprintf(buf + used, n - used, "%s%s", i ? "," : "", cell);
-			if (used >= n)
-				return;
-		}
-	} else {
-		json_object_foreach (v, key, item) {
-			fmt_nested(item, cell, sizeof(cell));
-			used += (size_t)snprintf(buf + used, n - used, "%s%s=%s", used ? "," : "",
-						 key, cell);
-			if (used >= n)
-				return;
-		}
-	}
-	if (used == 0)
-		snprintf(buf, n, "-");
-}
-
-/* Control characters from the daemon must not reach the terminal. */
-static void
-fmt_string(const char *s, char *buf, size_t n)
-{
-	snprintf(buf, n, "%s", s);
-	for (char *p = buf; *p != '\0'; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			*p = '?';
-}
-
-static void
-fmt_value(json_t *v, char *buf, size_t n)
-{
-	if (v == NULL || json_is_null(v))
-		snprintf(buf, n, "-");
-	else if (json_is_boolean(v))
-		snprintf(buf, n, "%s", json_is_true(v) ? "yes" : "no");
-	else if (json_is_integer(v))
-		snprintf(buf, n, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-	else if (json_is_real(v))
-		snprintf(buf, n, "%.1f", json_real_value(v));
-	else if (json_is_string(v))
-		fmt_string(json_string_value(v), buf, n);
-	else
-		fmt_list(v, buf, n);
-}
-
-/* A list inside a list keeps its brackets: drops={a=1,b=2}. */
-static void
-fmt_nested(json_t *v, char *buf, size_t n)
-{
-	char inner[CELL_MAX];
-
-	if (!json_is_array(v) && !json_is_object(v)) {
-		fmt_value(v, buf, n);
-		return;
-	}
-	fmt_list(v, inner, sizeof(inner));
-	snprintf(buf, n, json_is_array(v) ? "[%s]" : "{%s}", strcmp(inner, "-") ? inner : "");
-}
-
-static void
-fmt_speed(json_t *row, char *buf, size_t n)
-{
-	json_t *v = json_object_get(row, "speed_mbps");
-
-	if (!json_is_integer(v) || json_integer_value(v) <= 0)
-		snprintf(buf, n, "-");
-	else if (json_integer_value(v) % 1000 == 0)
-		snprintf(buf, n, "%" JSON_INTEGER_FORMAT "G", json_integer_value(v) / 1000);
-	else
-		snprintf(buf, n, "%" JSON_INTEGER_FORMAT "M", json_integer_value(v));
-}
-
-static void
-fmt_busy(json_t *row, char *buf, size_t n)
-{
-	double busy = json_number_value(json_object_get(row, "busy_cycles"));
-	double idle = json_number_value(json_object_get(row, "idle_cycles"));
-
-	if (busy + idle <= 0)
-		snprintf(buf, n, "-");
-	else
-		snprintf(buf, n, "%.1f%%", 100.0 * busy / (busy + idle));
-}
-
-/* One cell; *numeric says whether it lines up on the right. */
-static void
-fmt_cell(json_t *row, const struct col *col, char *buf, size_t n, bool *numeric)
-{
-	json_t *v;
-
-	if (col->fmt != NULL) {
-		col->fmt(row, buf, n);
-		*numeric = true; /* computed figures */
-		return;
-	}
-	v = json_object_get(row, col->key);
-	fmt_value(v, buf, n);
-	*numeric = v == NULL || json_is_number(v) || json_is_null(v);
-}
-
-/* Prints rows (an array of objects) under the given columns: one pass to
- * measure, one to print, so big tables need no storage. */
-static void
-print_rows(json_t *rows, const struct col *cols, size_t ncols)
-{
-	size_t nrows = json_array_size(rows);
-	size_t width[32];
-	bool right[32], numeric;
-	char cell[CELL_MAX];
-
-	if (ncols > 32)
-		ncols = 32;
-	for (size_t c = 0; c < ncols; c++) {
-		width[c] = strlen(cols[c].title);
-		right[c] = true;
-		for (size_t r = 0; r < nrows; r++) {
-			fmt_cell(json_array_get(rows, r), &cols[c], cell, sizeof(cell), &numeric);
-			width[c] = strlen(cell) > width[c] ? strlen(cell) : width[c];
-			right[c] = right[c] && numeric;
-		}
-	}
-	for (size_t r = 0; r <= nrows; r++) {
-		for (size_t c = 0; c < ncols; c++) {
-			const char *s = cols[c].title;
-			bool last = c + 1 == ncols;
-
-			if (r > 0) {
-				fmt_cell(json_array_get(rows, r - 1), &cols[c], cell, sizeof(cell),
-					 &numeric);
-				s = cell;
-			}
-			if (right[c])
-				printf("%*s%s", (int)width[c], s, last ? "" : "  ");
-			else
-				printf("%-*s%s", last ? 0 : (int)width[c], s, last ? "" : "  ");
-		}
-		putchar('\n');
-	}
-}
-
-static bool out_started; /* a blank line goes between blocks of output */
-
-static void
-gap(void)
-{
-	if (out_started)
-		putchar('\n');
-	out_started = true;
-}
-
-static void
-section(const char *title)
-{
-	gap();
-	printf("%s:\n", title);
-}
-
-/* "key  value" lines under a title, for a flat object such as totals. */
-static void
-print_kv(const char *title, json_t *obj)
-{
-	char cell[CELL_MAX * 4];
-	size_t width = 0;
-	const char *key;
-	json_t *v;
-
-	section(title);
-	json_object_foreach (obj, key, v) {
-		width = strlen(key) > width ? strlen(key) : width;
-	}
-	json_object_foreach (obj, key, v) {
-		fmt_value(v, cell, sizeof(cell));
-		printf("  %-*s  %s\n", (int)width, key, cell);
-	}
-}
-
-/* A titled table; "(none)" when the array is empty or missing. */
-static void
-print_table(const char *title, json_t *rows, const struct col *cols, size_t ncols)
-{
-	if (title != NULL)
-		section(title);
-	if (json_array_size(rows) == 0) {
-		printf("(none)\n");
-		return;
-	}
-	print_rows(rows, cols, ncols);
-}
-
-/* Columns named after the keys of the first row (generic fallback). */
-static void
-print_auto_table(const char *title, json_t *rows)
-{
-	json_t *first = json_array_get(rows, 0);
-	struct col cols[32];
-	char titles[32][64];
-	size_t n = 0;
-	const char *key;
-	json_t *v;
-
-	json_object_foreach (first, key, v) {
-		if (n == NCOLS(cols))
-			break;
-		snprintf(titles[n], sizeof(titles[n]), "%s", key);
-		for (char *p = titles[n]; *p; p++)
-			*p = (char)(*p >= 'a' && *p <= 'z' ? *p - 'a' + 'A' : *p);
-		cols[n] = (struct col){.key = key, .title = titles[n]};
-		n++;
-	}
-	print_table(title, rows, cols, n);
-}
-
-static bool
-is_table(json_t *v)
-{
-	return json_is_array(v) && json_array_size(v) > 0 && json_is_object(json_array_get(v, 0));
-}
-
-/* Any result: "key: value" lines first, then arrays of objects as tables. */
-static void
-print_generic(json_t *obj)
-{
-	char cell[CELL_MAX * 4];
-	int scalars = 0;
-	const char *key;
-	json_t *v;
-
-	if (!json_is_object(obj)) {
-		fmt_value(obj, cell, sizeof(cell));
-		printf("%s\n", cell);
-		return;
-	}
-	json_object_foreach (obj, key, v) {
-		if (is_table(v))
-			continue;
-		if (!scalars++)
-			gap();
-		fmt_value(v, cell, sizeof(cell));
-		printf("%s: %s\n", key, cell);
-	}
-	json_object_foreach (obj, key, v) {
-		if (is_table(v))
-			print_auto_table(key, v);
-	}
-}
-
-static void
-print_status(json_t *r)
-{
-	static const struct col workers[] = {
-		{"id", "ID", NULL},
-		{"lcore", "LCORE", NULL},
-		{"acked_generation", "ACKED_GEN", NULL},
-		{"online", "ONLINE", NULL},
-	};
-	static const struct col ports[] = {
-		{"name", "NAME", NULL},	    {"port_id", "ID", NULL},
-		{"driver", "DRIVER", NULL}, {"link", "LINK", NULL},
-		{NULL, "SPEED", fmt_speed}, {"mac", "MAC", NULL},
-		{"mtu", "MTU", NULL},	    {"addresses", "ADDRESSES", NULL},
-	};
-	char v[4][CELL_MAX];
-
-	fmt_value(json_object_get(r, "version"), v[0], CELL_MAX);
-	fmt_value(json_object_get(r, "state"), v[1], CELL_MAX);
-	fmt_value(json_object_get(r, "uptime_s"), v[2], CELL_MAX);
-	fmt_value(json_object_get(r, "generation"), v[3], CELL_MAX);
-	gap();
-	printf("meshgw %s  state %s  %s  uptime %ss  generation %s\n", v[0], v[1],
-	       json_is_true(json_object_get(r, "ready")) ? "ready" : "not ready", v[2], v[3]);
-	print_table("workers", json_object_get(r, "workers"), workers, NCOLS(workers));
-	print_table("ports", json_object_get(r, "ports"), ports, NCOLS(ports));
-}
-
-static void
-print_stats(json_t *r)
-{
-	static const struct col ports[] = {
-		{"name", "NAME", NULL},		  {"rx_packets", "RX_PKTS", NULL},
-		{"rx_bytes", "RX_BYTES", NULL},	  {"tx_packets", "TX_PKTS", NULL},
-		{"tx_bytes", "TX_BYTES", NULL},	  {"rx_missed", "RX_MISSED", NULL},
-		{"rx_errors", "RX_ERRORS", NULL}, {"tx_errors", "TX_ERRORS", NULL},
-	};
-	static const struct col workers[] = {
-		{"id", "ID", NULL},
-		{"rx_packets", "RX_PKTS", NULL},
-		{"tx_packets", "TX_PKTS", NULL},
-		{"redirected_out", "REDIR_OUT", NULL},
-		{"redirected_in", "REDIR_IN", NULL},
-		{"redirect_drops", "REDIR_DROPS", NULL},
-		{NULL, "BUSY", fmt_busy},
-		{"drops", "DROPS", NULL},
-	};
-	static const struct col pools[] = {
-		{"name", "POOL", NULL},		  {"socket", "SOCKET", NULL},
-		{"size", "SIZE", NULL},		  {"in_use", "IN_USE", NULL},
-		{"available", "AVAILABLE", NULL},
-	};
-	json_t *mbufs = json_object_get(r, "mbufs");
-	char cell[CELL_MAX * 4];
-
-	print_table("ports", json_object_get(r, "ports"), ports, NCOLS(ports));
-	print_table("workers", json_object_get(r, "workers"), workers, NCOLS(workers));
-	print_kv("totals", json_object_get(r, "totals"));
-	fmt_value(json_object_get(mbufs, "in_use"), cell, sizeof(cell));
-	section("mbufs");
-	printf("in use: %s\n", cell);
-	print_table(NULL, json_object_get(mbufs, "pools"), pools, NCOLS(pools));
-}
-
-static void
-print_arp(json_t *r)
-{
-	static const struct col cols[] = {
-		{"worker", "WORKER", NULL},   {"ip", "IP", NULL},	{"mac", "MAC", NULL},
-		{"port", "PORT", NULL},	      {"state", "STATE", NULL}, {"age_ms", "AGE_MS", NULL},
-		{"pending", "PENDING", NULL},
-	};
-
-	print_table(NULL, json_object_get(r, "entries"), cols, NCOLS(cols));
-}
-
-static void
-print_routes(json_t *r)
-{
-	static const struct col cols[] = {
-		{"prefix", "PREFIX", NULL},
-		{"via", "VIA", NULL},
-		{"port", "PORT", NULL},
-		{"type", "TYPE", NULL},
-	};
-
-	print_table(NULL, json_object_get(r, "routes"), cols, NCOLS(cols));
-}
-
-static void
-print_ready(json_t *r)
-{
-	printf("%s\n", json_is_true(json_object_get(r, "ready")) ? "ready" : "not ready");
-}
-
-static int
-print_json(json_t *result)
-{
-	char *s = json_dumps(result, JSON_INDENT(2) | JSON_ENCODE_ANY);
-
-	if (s == NULL) {
-		fprintf(stderr, "meshgwctl: out of memory\n");
-		return EXIT_FAIL;
-	}
-	printf("%s\n", s);
-	free(s);
-	return 0;
-}
-
 static int
 print_result(const struct opts *o, json_t *result, const struct command *cmd)
 {
 	if (o->json)
-		return print_json(result);
+		return ctl_print_json(result);
 	if (cmd->shape != NULL && json_object_get(result, cmd->shape) == NULL)
-		print_generic(result);
+		ctl_print_generic(result);
 	else
 		cmd->print(result);
 	return 0;
@@ -816,13 +480,14 @@ show(const struct opts *o, json_t *reply, const struct command *cmd)
 /* ---- commands ----------------------------------------------------------- */
 
 static const struct command simple_cmds[] = {
-	{"status", "workers", print_status},
-	{"stats", "ports", print_stats},
-	{"arp", "entries", print_arp},
-	{"ip-routes", "routes", print_routes},
+	{"status", "workers", ctl_print_status},
+	{"stats", "ports", ctl_print_stats},
+	{"arp", "entries", ctl_print_arp},
+	{"ip-routes", "routes", ctl_print_routes},
 };
-static const struct command ready_cmd = {"wait-ready", "ready", print_ready};
-static const struct command call_cmd = {"call", NULL, print_generic};
+static const struct command ready_cmd = {"wait-ready", "ready", ctl_print_ready};
+static const struct command conns_cmd = {"conns", "connections", ctl_print_conns};
+static const struct command call_cmd = {"call", NULL, ctl_print_generic};
 
 /* One request, one reply. Consumes args. */
 static int
@@ -922,17 +587,38 @@ run_call(const struct opts *o)
 	return run_once(o, o->pos[1], args, &call_cmd);
 }
 
+/* conns with its filters as arguments. */
+static int
+run_conns(const struct opts *o)
+{
+	json_t *args = json_object();
+
+	if (args == NULL)
+		return EXIT_FAIL;
+	if (o->state != NULL)
+		json_object_set_new(args, "state", json_string(o->state));
+	if (o->port >= 0)
+		json_object_set_new(args, "port", json_integer(o->port));
+	if (o->limit >= 0)
+		json_object_set_new(args, "limit", json_integer(o->limit));
+	return run_once(o, "conns", args, &conns_cmd);
+}
+
 static int
 run(const struct opts *o)
 {
 	const char *cmd = o->pos[0];
 
+	if (strcmp(cmd, "conns") != 0 && (o->state != NULL || o->port >= 0 || o->limit >= 0))
+		return usage_error("--state, --port and --limit apply only to conns");
 	if (strcmp(cmd, "call") == 0)
 		return run_call(o);
 	if (o->npos > 1)
 		return usage_error("unexpected argument '%s'", o->pos[1]);
 	if (strcmp(cmd, "wait-ready") == 0)
 		return run_wait_ready(o);
+	if (strcmp(cmd, "conns") == 0)
+		return run_conns(o);
 	for (size_t i = 0; i < NCOLS(simple_cmds); i++)
 		if (strcmp(cmd, simple_cmds[i].name) == 0)
 			return run_once(o, cmd, NULL, &simple_cmds[i]);

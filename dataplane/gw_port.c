@@ -72,6 +72,9 @@ configure(const struct ctl_config *conf, const struct ctl_port_conf *pc, struct 
 		ec.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_IPV4_CKSUM;
 	if (p->info.tx_ip_cksum)
 		ec.txmode.offloads |= RTE_ETH_TX_OFFLOAD_IPV4_CKSUM;
+	p->info.rx_l4_cksum = di.rx_offload_capa & RTE_ETH_RX_OFFLOAD_TCP_CKSUM;
+	if (p->info.rx_l4_cksum)
+		ec.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_TCP_CKSUM;
 	p->rss = setup_rss(&ec, &di, nq);
 	rc = rte_eth_dev_configure(p->port_id, nq, nq, &ec);
 	if (rc != 0)

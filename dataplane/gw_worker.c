@@ -191,6 +191,27 @@ tx_impair_poll(struct gw_worker *w)
 
 /* ---- commands ------------------------------------------------------- */
 
+/* Hands a command back to the control thread. */
+static void
+cmd_complete(struct gw_worker *w, struct gw_cmd *c)
+{
+	w->stats.cmds++;
+	/* the event ring is larger than the inbox (and at most one probe is
+	 * out), so a completion should always fit */
+	if (rte_ring_sp_enqueue(w->events, c) != 0)
+		w->stats.event_drops++;
+}
+
+/* gw_diag's done callback: a probe finished. */
+static void
+probe_done(void *arg, void *token)
+{
+	struct gw_cmd *c = token;
+
+	c->rc = c->probe.err;
+	cmd_complete(arg, c);
+}
+
 static void
 run_cmd(struct gw_worker *w, struct gw_cmd *c)
 {
@@ -202,13 +223,19 @@ run_cmd(struct gw_worker *w, struct gw_cmd *c)
 		c->arp.n = stk_arp_dump(w->stk, c->arp.entries, c->arp.max, w->now);
 		c->rc = 0;
 		break;
+	case GW_CMD_TCP_DUMP:
+		c->conns.n = stk_tcp_dump(w->stk, c->conns.entries, c->conns.max);
+		c->rc = 0;
+		break;
+	case GW_CMD_TCP_PROBE:
+		c->rc = gw_diag_probe_start(w->diag, &c->probe, c, w->now, w->dp->hz);
+		if (c->rc == 0)
+			return; /* probe_done() completes it */
+		break;
 	default:
 		c->rc = -ENOTSUP;
 	}
-	w->stats.cmds++;
-	/* the event ring is larger than the inbox, so a completion should always fit */
-	if (rte_ring_sp_enqueue(w->events, c) != 0)
-		w->stats.event_drops++;
+	cmd_complete(w, c);
 }
 
 static unsigned int
@@ -224,11 +251,26 @@ poll_inbox(struct gw_worker *w)
 
 /* ---- the loop ------------------------------------------------------- */
 
+/* The stack's mbuf usage for `stats`, published for other threads to read. */
+static void
+publish_usage(struct gw_worker *w)
+{
+	struct stk_mbuf_usage u;
+
+	stk_mbuf_usage(w->stk, &u);
+	__atomic_store_n(&w->usage.snd_queue, u.snd_queue, __ATOMIC_RELAXED);
+	__atomic_store_n(&w->usage.rcv_queue, u.rcv_queue, __ATOMIC_RELAXED);
+	__atomic_store_n(&w->usage.ooo, u.ooo, __ATOMIC_RELAXED);
+	__atomic_store_n(&w->usage.arp_pending, u.arp_pending, __ATOMIC_RELAXED);
+	w->usage_tsc = w->now;
+}
+
 static void
 idle_sleep(struct gw_worker *w, uint64_t *backoff_us)
 {
 	const struct ctl_workers_conf *wc = &w->dp->conf->workers;
 
+	publish_usage(w);
 	gw_snapmgr_offline(w->dp->snap, w->id);
 	usleep((useconds_t)*backoff_us);
 	gw_snapmgr_online(w->dp->snap, w->id);
@@ -247,8 +289,11 @@ loop_turn(struct gw_worker *w, uint16_t burst)
 		work += rx_redirected(w);
 	tx_impair_poll(w);
 	work += poll_inbox(w);
+	work += gw_diag_poll(w->diag, w->now);
 	stk_poll(w->stk, w->now);
 	stk_flush(w->stk);
+	if (w->now - w->usage_tsc > w->dp->hz / 1000)
+		publish_usage(w);
 	return work;
 }
 
@@ -261,9 +306,19 @@ worker_main(void *arg)
 	uint32_t empty = 0;
 	uint64_t backoff_us = 1;
 	uint64_t prev = rte_rdtsc();
+	char err[256];
+	int rc;
 
 	gw_snapmgr_register(w->dp->snap, w->id);
 	w->now = prev;
+	rc = gw_diag_start(w->diag, err, sizeof(err));
+	if (rc != 0) {
+		GW_LOG(ERROR, "worker %u: %s", w->id, err);
+		gw_diag_stop(w->diag);
+		gw_snapmgr_unregister(w->dp->snap, w->id);
+		__atomic_store_n(&w->failed, rc, __ATOMIC_RELEASE);
+		return rc;
+	}
 	if (w->id == 0)
 		for (uint16_t p = 0; p < w->dp->n_ports; p++)
 			stk_announce(w->stk, p, w->now);
@@ -287,6 +342,7 @@ worker_main(void *arg)
 		}
 		prev = rte_rdtsc();
 	}
+	gw_diag_stop(w->diag);
 	stk_flush(w->stk);
 	gw_snapmgr_unregister(w->dp->snap, w->id);
 	__atomic_store_n(&w->running, 0, __ATOMIC_RELEASE);
@@ -332,14 +388,45 @@ worker_impair(struct gw_worker *w, const struct ctl_config *conf)
 }
 
 static void
+tcp_conf(struct stk_tcp_conf *t, const struct ctl_tcp_conf *c)
+{
+	stk_tcp_conf_defaults(t);
+	t->max_conns = c->max_conns;
+	t->max_listeners = c->max_listeners;
+	t->rcv_buf = c->rcv_buf;
+	t->snd_buf = c->snd_buf;
+	t->worker_mem_max = c->worker_mem_max;
+	t->ooo_max = c->ooo_max;
+	t->opt_wscale = c->window_scaling;
+	t->opt_timestamps = c->timestamps;
+	t->opt_sack = c->sack;
+	t->nagle = c->nagle;
+	t->cc = (enum stk_cc)c->congestion_control;
+	t->rto_min_us = c->rto_min_us;
+	t->rto_max_us = c->rto_max_us;
+	t->rto_init_us = c->rto_initial_us;
+	t->msl_us = c->msl_us;
+	t->delack_us = c->delayed_ack_us;
+	t->keepalive_idle_us = c->keepalive_idle_us;
+	t->keepalive_intvl_us = c->keepalive_interval_us;
+	t->keepalive_probes = c->keepalive_probes;
+	t->syn_retries = c->syn_retries;
+	t->fin_wait2_us = c->fin_wait2_timeout_us;
+	t->eph_port_min = c->ephemeral_min;
+	t->eph_port_max = c->ephemeral_max;
+}
+
+static void
 worker_free(struct gw_worker *w)
 {
 	void *obj;
 
 	if (w == NULL)
 		return;
-	stk_free(w->stk);
+	stk_free(w->stk); /* may still report closed connections to diag */
 	w->stk = NULL;
+	gw_diag_free(w->diag);
+	w->diag = NULL;
 	for (unsigned int p = 0; p < STK_MAX_PORTS; p++) {
 		gw_impair_free(w->imp_rx[p]);
 		gw_impair_free(w->imp_tx[p]);
@@ -388,10 +475,14 @@ worker_create(struct gw_dp *dp, unsigned int id, unsigned int lcore)
 		.reachable_ms = conf->arp.reachable_us / 1000,
 		.failed_ms = conf->arp.failed_us / 1000,
 	};
+	tcp_conf(&sc.tcp, &conf->tcp);
 	sc.tx = stack_tx;
 	sc.tx_arg = w;
 	w->stk = stk_create(&sc);
 	if (w->stk == NULL || worker_impair(w, conf) != 0)
+		goto fail;
+	w->diag = gw_diag_create(w->stk, w->pool, conf, socket, probe_done, w);
+	if (w->diag == NULL)
 		goto fail;
 	return w;
 fail:
@@ -466,8 +557,6 @@ gw_dp_start(struct gw_dp *dp, const struct ctl_config *conf, char *err, size_t e
 	return start_workers(dp, err, errlen);
 }
 
-static void cmd_release(struct gw_cmd *c);
-
 /* Workers are stopped: commands never run are released (no caller waits). */
 static void
 drain_inboxes(struct gw_dp *dp)
@@ -476,7 +565,7 @@ drain_inboxes(struct gw_dp *dp)
 
 	for (unsigned int i = 0; i < dp->n_workers; i++)
 		while (dp->workers[i] != NULL && rte_ring_dequeue(dp->workers[i]->inbox, &c) == 0)
-			cmd_release(c);
+			gw_cmd_free(c);
 }
 
 void
@@ -500,9 +589,19 @@ gw_dp_stop(struct gw_dp *dp)
 }
 
 bool
+gw_dp_failed(const struct gw_dp *dp)
+{
+	for (unsigned int i = 0; i < dp->n_workers; i++)
+		if (dp->workers[i] != NULL &&
+		    __atomic_load_n(&dp->workers[i]->failed, __ATOMIC_ACQUIRE))
+			return true;
+	return false;
+}
+
+bool
 gw_dp_ready(const struct gw_dp *dp)
 {
-	if (dp->snap == NULL || !dp->launched)
+	if (dp->snap == NULL || !dp->launched || gw_dp_failed(dp))
 		return false;
 	for (unsigned int i = 0; i < dp->n_workers; i++)
 		if (!__atomic_load_n(&dp->workers[i]->running, __ATOMIC_ACQUIRE))
@@ -518,11 +617,17 @@ gw_dp_cmd_send(struct gw_dp *dp, unsigned int w, struct gw_cmd *cmd)
 	return rte_ring_sp_enqueue(dp->workers[w]->inbox, cmd) == 0 ? 0 : -ENOBUFS;
 }
 
-static void
-cmd_release(struct gw_cmd *c)
+void
+gw_cmd_free(struct gw_cmd *c)
 {
+	if (c == NULL)
+		return;
 	if (c->type == GW_CMD_ARP_DUMP)
 		free(c->arp.entries);
+	else if (c->type == GW_CMD_TCP_DUMP)
+		free(c->conns.entries);
+	else if (c->type == GW_CMD_TCP_PROBE)
+		gw_diag_probe_release(&c->probe);
 	free(c);
 }
 
@@ -535,7 +640,7 @@ gw_dp_poll_events(struct gw_dp *dp)
 		while (w != NULL && rte_ring_sc_dequeue(w->events, &ev) == 0) {
 			struct gw_cmd *c = ev;
 			if (c->abandoned)
-				cmd_release(c);
+				gw_cmd_free(c);
 			else
 				c->done = true;
 		}

@@ -20,6 +20,7 @@
 #include <rte_ring.h>
 
 #include "ctl_config.h"
+#include "gw_diag.h"
 #include "gw_impair.h"
 #include "gw_port.h"
 #include "gw_snapshot.h"
@@ -46,8 +47,10 @@ struct gw_wstats {
 } __rte_cache_aligned;
 
 enum gw_cmd_type {
-	GW_CMD_NOP,	 /* round trip only */
-	GW_CMD_ARP_DUMP, /* copy the worker's ARP cache */
+	GW_CMD_NOP,	  /* round trip only */
+	GW_CMD_ARP_DUMP,  /* copy the worker's ARP cache */
+	GW_CMD_TCP_DUMP,  /* copy the worker's TCP connections */
+	GW_CMD_TCP_PROBE, /* open a test connection (worker keeps the command until done) */
 };
 
 /* A command travels control → worker on the inbox and back on the event
@@ -62,6 +65,12 @@ struct gw_cmd {
 			unsigned int max;
 			unsigned int n;
 		} arp;
+		struct {
+			struct stk_conn_info *entries;
+			unsigned int max;
+			unsigned int n;
+		} conns;
+		struct gw_diag_probe probe;
 	};
 	/* control thread only */
 	bool done;
@@ -75,6 +84,7 @@ struct gw_worker {
 	unsigned int lcore;
 	struct gw_dp *dp;
 	struct stk_ctx *stk;
+	struct gw_diag *diag; /* echo, discard, source, tcp-probe */
 	struct rte_mempool *pool;
 	struct rte_ring *redirect; /* frames other workers hand to this one */
 	struct rte_ring *inbox;	   /* commands from control */
@@ -84,7 +94,12 @@ struct gw_worker {
 	uint8_t port_idx[RTE_MAX_ETHPORTS]; /* DPDK port id -> our index */
 	uint64_t now;
 	struct gw_wstats stats;
+	/* mbufs the stack holds, by owner: published by the worker about every
+	 * millisecond and before it sleeps (single writer, any reader) */
+	struct stk_mbuf_usage usage;
+	uint64_t usage_tsc;
 	int running; /* set by the worker once in its loop */
+	int failed;  /* -errno: the worker could not start (its listeners); it exited */
 } __rte_cache_aligned;
 
 struct gw_dp {
@@ -107,7 +122,12 @@ int gw_dp_start(struct gw_dp *dp, const struct ctl_config *conf, char *err, size
 void gw_dp_stop(struct gw_dp *dp);
 /* Ports started, every worker in its loop, the current snapshot acknowledged. */
 bool gw_dp_ready(const struct gw_dp *dp);
+/* A worker failed to start (it logged why): the daemon should stop. */
+bool gw_dp_failed(const struct gw_dp *dp);
 
+/* Control thread: frees a command (heap allocated) and what it owns: dump
+ * buffers, a probe's digest context. Accepts NULL. */
+void gw_cmd_free(struct gw_cmd *c);
 /* Control thread: sends cmd to worker w. 0 or -ENOBUFS (inbox full). */
 int gw_dp_cmd_send(struct gw_dp *dp, unsigned int w, struct gw_cmd *cmd);
 /* Control thread: drains event rings, marking commands done (freeing abandoned ones). */

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # demo.sh - the README's run command: set up the machine, build, bring up the
 # demo topology (two network namespaces joined by a veth pair), start meshgw
-# on conf/meshgw.conf and show it answering. Stays up until Ctrl-C, or with
-# --oneshot: bring up, ping, print status, tear down, exit 0.
+# on conf/meshgw.conf and show it answering (ping, and a line through its
+# TCP echo service). Stays up until Ctrl-C, or with --oneshot: bring up,
+# ping, echo, print status, tear down, exit 0.
 #
 #   netns mgw-demo (meshgw)            netns mgw-client (kernel)
 #   mgw-demo0 (af_packet) ──── veth ──── mgw-client0 10.77.0.2/24
@@ -65,6 +66,8 @@ PID=$!
 "$BUILD/meshgwctl" -s "$SOCK" wait-ready --timeout 30s
 say "meshgw is ready; pinging it from $NS_CL"
 ip netns exec "$NS_CL" ping -c 3 -i 0.2 10.77.0.1
+say "a line through the echo service (TCP port 7) from $NS_CL:"
+echo "hello from the kernel's TCP" | ip netns exec "$NS_CL" socat -t 2 - TCP:10.77.0.1:7
 "$BUILD/meshgwctl" -s "$SOCK" status
 "$BUILD/meshgwctl" -s "$SOCK" arp
 if [ $ONESHOT -eq 1 ]; then
@@ -72,5 +75,6 @@ if [ $ONESHOT -eq 1 ]; then
 	exit 0
 fi
 say "up. Try: ip netns exec $NS_CL ping 10.77.0.1 | $BUILD/meshgwctl stats"
+say "TCP: ip netns exec $NS_CL socat - TCP:10.77.0.1:7 (echo; 9 discard, 19 source) | $BUILD/meshgwctl conns"
 say "metrics: ip netns exec $NS_GW curl -s 127.0.0.1:9901/metrics. Ctrl-C stops."
 wait "$PID"

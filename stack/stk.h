@@ -57,6 +57,7 @@ struct stk_port_info {
 	unsigned int n_addrs;
 	bool tx_ip_cksum; /* port offloads IPv4 header checksum on tx */
 	bool rx_ip_cksum; /* port validates IPv4 header checksum on rx (trust BAD/GOOD flags) */
+	bool rx_l4_cksum; /* port validates TCP checksums on rx (trust L4 BAD/GOOD flags) */
 };
 
 /* ------------------------------------------------------------------ */
@@ -122,31 +123,32 @@ struct stk_arp_conf {
 	uint64_t failed_ms;    /* a failed entry is kept (dropping) this long */
 };
 
-/* TCP settings (part of stk_conf). stk_tcp_conf_defaults() fills sane values. */
+/* TCP settings (part of stk_conf). stk_tcp_conf_defaults() fills sane values.
+ * max_conns == 0 turns TCP off: segments are dropped as no_socket. */
 enum stk_cc { STK_CC_NEWRENO, STK_CC_MAX };
 struct stk_tcp_conf {
-	uint32_t max_conns;	   /* connections per worker (table size); over it: counted drop */
-	uint32_t max_listeners;	   /* per worker */
-	uint32_t rcv_buf;	   /* bytes: the largest receive window offered */
-	uint32_t snd_buf;	   /* bytes queued for sending per connection (counted in real mbuf size) */
-	uint64_t worker_mem_max;   /* bytes of mbuf memory all connections of a worker may hold */
-	uint32_t ooo_max;	   /* out-of-order segments held per connection */
-	bool opt_wscale;	   /* offer/accept window scaling (RFC 7323) */
-	bool opt_timestamps;	   /* offer/accept timestamps (RTT measurement) */
-	bool opt_sack;		   /* offer/accept SACK-permitted (blocks come in part 2) */
-	bool nagle;		   /* default off */
+	uint32_t max_conns;	/* connections per worker (table size); over it: counted drop */
+	uint32_t max_listeners; /* per worker */
+	uint32_t rcv_buf;	/* bytes: the largest receive window offered */
+	uint32_t snd_buf; /* bytes queued for sending per connection (counted in real mbuf size) */
+	uint64_t worker_mem_max; /* bytes of mbuf memory all connections of a worker may hold */
+	uint32_t ooo_max;	 /* out-of-order segments held per connection */
+	bool opt_wscale;	 /* offer/accept window scaling (RFC 7323) */
+	bool opt_timestamps;	 /* offer/accept timestamps (RTT measurement) */
+	bool opt_sack;		 /* offer/accept SACK-permitted (blocks come in part 2) */
+	bool nagle;		 /* default off */
 	enum stk_cc cc;
-	uint64_t rto_min_us;	   /* default 200 ms */
-	uint64_t rto_max_us;	   /* default 60 s */
-	uint64_t rto_init_us;	   /* default 1 s */
-	uint64_t msl_us;	   /* TIME-WAIT lasts 2 MSL; default 30 s (tests use 1 s) */
-	uint64_t delack_us;	   /* delayed ACK timer; default 40 ms (0: ACK every segment) */
+	uint64_t rto_min_us;	    /* default 200 ms */
+	uint64_t rto_max_us;	    /* default 60 s */
+	uint64_t rto_init_us;	    /* default 1 s */
+	uint64_t msl_us;	    /* TIME-WAIT lasts 2 MSL; default 30 s (tests use 1 s) */
+	uint64_t delack_us;	    /* delayed ACK timer; default 40 ms (0: ACK every segment) */
 	uint64_t keepalive_idle_us; /* 0: keepalives off unless a connection asks */
 	uint64_t keepalive_intvl_us;
 	uint32_t keepalive_probes;
-	uint32_t syn_retries;	   /* SYN / SYN-ACK retransmissions before giving up */
-	uint64_t fin_wait2_us;	   /* orphaned FIN-WAIT-2 timeout */
-	uint16_t eph_port_min;	   /* local ports for outgoing connections */
+	uint32_t syn_retries;  /* SYN / SYN-ACK retransmissions before giving up */
+	uint64_t fin_wait2_us; /* orphaned FIN-WAIT-2 timeout */
+	uint16_t eph_port_min; /* local ports for outgoing connections */
 	uint16_t eph_port_max;
 };
 void stk_tcp_conf_defaults(struct stk_tcp_conf *t);
@@ -196,7 +198,25 @@ struct stk_conf {
 	X(ICMP_ERR_INNER, "icmp_error_bad_inner")                                                  \
 	X(ICMP_ERR_UNCLAIMED, "icmp_error_unclaimed")                                              \
 	X(NOMEM, "no_mbuf")                                                                        \
-	X(TX_FULL, "tx_full")
+	X(TX_FULL, "tx_full")                                                                      \
+	X(TCP_SHORT, "tcp_short")                                                                  \
+	X(TCP_DOFF, "tcp_bad_data_offset")                                                         \
+	X(TCP_CKSUM, "tcp_bad_checksum")                                                           \
+	X(TCP_OPTS, "tcp_bad_options")                                                             \
+	X(TCP_PORT, "tcp_bad_port")                                                                \
+	X(TCP_FLAGS, "tcp_bad_flags")                                                              \
+	X(TCP_LISTEN_ACK, "tcp_listen_ack")                                                        \
+	X(TCP_NO_ACK, "tcp_no_ack")                                                                \
+	X(TCP_BAD_ACK, "tcp_bad_ack")                                                              \
+	X(TCP_RST_IGNORED, "tcp_rst_ignored")                                                      \
+	X(TCP_SYN_UNEXPECTED, "tcp_unexpected_syn")                                                \
+	X(TCP_OUT_OF_WINDOW, "tcp_out_of_window")                                                  \
+	X(TCP_CONN_FULL, "tcp_conn_table_full")                                                    \
+	X(TCP_LISTEN_OVERFLOW, "tcp_listen_overflow")                                              \
+	X(TCP_OOO_FULL, "tcp_ooo_full")                                                            \
+	X(TCP_MEM, "tcp_mem_limited")                                                              \
+	X(TCP_DATA_CLOSED, "tcp_data_after_close")                                                 \
+	X(TCP_ICMP_IGNORED, "tcp_icmp_ignored")
 
 enum stk_drop {
 #define STK_DROP_ENUM(e, s) STK_DROP_##e,
@@ -303,6 +323,9 @@ int stk_local_addr(const struct stk_ctx *ctx, uint32_t ip);
 /* Data moves as mbuf chains without copies. Back-pressure is the      */
 /* receive window: bytes delivered by `data` count against the window  */
 /* until the application calls stk_conn_consumed().                    */
+/* Calls take no clock: they use the `now` of the worker's last        */
+/* stk_input/stk_poll (a worker polls before its application runs).    */
+/* Segments they produce leave with the next stk_flush.                */
 
 struct stk_conn;     /* a connection; valid from creation until `closed` returns */
 struct stk_listener; /* a listening socket */
@@ -329,8 +352,8 @@ struct stk_tcp_ops {
 };
 
 /* Listens on addr:port (addr 0: any local address). 0 and *out, or -errno. */
-int stk_tcp_listen(struct stk_ctx *ctx, uint32_t addr, uint16_t port,
-		   const struct stk_tcp_ops *ops, void *lctx, struct stk_listener **out);
+int stk_tcp_listen(struct stk_ctx *ctx, uint32_t addr, uint16_t port, const struct stk_tcp_ops *ops,
+		   void *lctx, struct stk_listener **out);
 void stk_tcp_unlisten(struct stk_ctx *ctx, struct stk_listener *l);
 
 /* Opens a connection to daddr:dport from saddr (0: the address of the route's
@@ -345,7 +368,8 @@ void stk_conn_set_ops(struct stk_conn *c, const struct stk_tcp_ops *ops, void *c
  * full: the caller keeps m and waits for `writable`. -ENOTCONN/-EPIPE: the
  * connection cannot send (caller keeps m). */
 int stk_conn_send(struct stk_conn *c, struct rte_mbuf *m);
-/* Bytes stk_conn_send would take now. */
+/* Bytes stk_conn_send would take now, counted as it counts them: in real
+ * mbuf memory (sizeof(struct rte_mbuf) + priv_size + buf_len per segment). */
 uint32_t stk_conn_send_space(const struct stk_conn *c);
 /* The application is done with `bytes` of delivered data: the window reopens. */
 void stk_conn_consumed(struct stk_conn *c, uint32_t bytes);
@@ -356,6 +380,12 @@ int stk_conn_shutdown(struct stk_conn *c);
 int stk_conn_close(struct stk_conn *c);
 /* Sends RST and frees c now; no further callbacks. */
 void stk_conn_abort(struct stk_conn *c);
+/* Keepalives for this connection: a probe after idle_us without traffic,
+ * then one every intvl_us; after `probes` unanswered ones, `reset`
+ * (ETIMEDOUT) and `closed`. idle_us == 0 turns them off. (The config's
+ * keepalive_* values apply to every connection unless this overrides.) */
+void stk_conn_set_keepalive(struct stk_conn *c, uint64_t idle_us, uint64_t intvl_us,
+			    uint32_t probes);
 
 enum stk_tcp_state {
 	STK_TCP_CLOSED,
@@ -392,13 +422,33 @@ void stk_conn_get_info(const struct stk_conn *c, struct stk_conn_info *info);
  * returns how many were copied. */
 unsigned int stk_tcp_dump(const struct stk_ctx *ctx, struct stk_conn_info *out, unsigned int max);
 
-/* TCP counters (nstat spirit); single writer, any reader. */
+/* TCP counters (nstat spirit); single writer, any reader. curr_estab
+ * (ESTABLISHED + CLOSE-WAIT) and time_wait_count are gauges; the rest only
+ * grow. */
 #define STK_TCP_COUNTERS(X)                                                                        \
-	X(active_opens) X(passive_opens) X(attempt_fails) X(estab_resets) X(curr_estab)            \
-	X(segs_in) X(segs_out) X(retrans_segs) X(fast_retransmits) X(rto_expiries)                 \
-	X(zero_window_probes) X(keepalive_probes) X(delayed_acks) X(rsts_out) X(rsts_in)          \
-	X(ooo_segments) X(ooo_drops) X(dup_segments) X(time_wait_count) X(listen_overflows)      \
-	X(conn_table_full) X(mem_limited) X(bad_segments)
+	X(active_opens)                                                                            \
+	X(passive_opens)                                                                           \
+	X(attempt_fails)                                                                           \
+	X(estab_resets)                                                                            \
+	X(curr_estab)                                                                              \
+	X(segs_in)                                                                                 \
+	X(segs_out)                                                                                \
+	X(retrans_segs)                                                                            \
+	X(fast_retransmits)                                                                        \
+	X(rto_expiries)                                                                            \
+	X(zero_window_probes)                                                                      \
+	X(keepalive_probes)                                                                        \
+	X(delayed_acks)                                                                            \
+	X(rsts_out)                                                                                \
+	X(rsts_in)                                                                                 \
+	X(ooo_segments)                                                                            \
+	X(ooo_drops)                                                                               \
+	X(dup_segments)                                                                            \
+	X(time_wait_count)                                                                         \
+	X(listen_overflows)                                                                        \
+	X(conn_table_full)                                                                         \
+	X(mem_limited)                                                                             \
+	X(bad_segments)
 struct stk_tcp_stats {
 #define STK_TCP_FIELD(n) uint64_t n;
 	STK_TCP_COUNTERS(STK_TCP_FIELD)

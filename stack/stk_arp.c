@@ -105,6 +105,17 @@ stk_arp_init(struct stk_ctx *ctx)
 	return 0;
 }
 
+uint64_t
+stk_arp_pending_mbufs(const struct stk_ctx *ctx)
+{
+	uint64_t n = 0;
+
+	for (uint32_t i = ctx->arp_live; i != ARP_NIL; i = ctx->arp_entries[i].next)
+		for (uint32_t j = 0; j < ctx->arp_entries[i].n_pending; j++)
+			n += ctx->arp_entries[i].pending[j]->nb_segs;
+	return n;
+}
+
 static void
 drop_pending(struct stk_ctx *ctx, struct arp_entry *e, enum stk_drop why)
 {

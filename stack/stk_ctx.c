@@ -70,6 +70,8 @@ stk_create(const struct stk_conf *conf)
 	if (ctx->tsc_ms == 0)
 		ctx->tsc_ms = 1;
 	rc = stk_arp_init(ctx);
+	if (rc == 0)
+		rc = stk_tcp_init(ctx);
 	if (rc != 0)
 		goto fail;
 	return ctx;
@@ -84,6 +86,7 @@ stk_free(struct stk_ctx *ctx)
 {
 	if (ctx == NULL)
 		return;
+	stk_tcp_fini(ctx); /* every connection's mbufs; no callbacks */
 	stk_arp_fini(ctx);
 	/* unflushed frames: the tx callback may be gone by now */
 	for (unsigned int p = 0; p < STK_MAX_PORTS; p++) {
@@ -157,4 +160,5 @@ void
 stk_poll(struct stk_ctx *ctx, uint64_t now)
 {
 	stk_arp_poll(ctx, now);
+	stk_tcp_poll(ctx, now);
 }

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * stk_icmp.c - ICMP for a host: answers echo requests and hands errors about
- * our own TCP/UDP datagrams to the transport's handler. Owning worker only.
- * ICMP has no checksum offload: every message is checked in software.
+ * our own TCP/UDP datagrams to the stack's TCP, then to the handler hook.
+ * Owning worker only. ICMP has no checksum offload: every message is
+ * checked in software.
  */
 #include <netinet/in.h>
 
@@ -125,9 +126,12 @@ icmp_error(struct stk_ctx *ctx, struct rte_mbuf *m, uint32_t ihl, const struct r
 		e.mtu = rte_be_to_cpu_16(icmp->icmp_seq_nb);
 	why = parse_inner(ctx, m, ihl + ICMP_HDR_LEN, &e);
 	if (why == STK_DROP_MAX) {
-		/* only a transport can act on it, and only TCP/UDP have one */
-		bool claimed = (e.proto == IPPROTO_TCP || e.proto == IPPROTO_UDP) &&
-			       ctx->icmp_err_fn != NULL && ctx->icmp_err_fn(ctx->icmp_err_arg, &e);
+		/* only a transport can act on it, and only TCP/UDP have one: the
+		 * stack's own TCP first, then the hook */
+		bool claimed =
+			(e.proto == IPPROTO_TCP || e.proto == IPPROTO_UDP) &&
+			(stk_tcp_icmp_error(ctx, &e) ||
+			 (ctx->icmp_err_fn != NULL && ctx->icmp_err_fn(ctx->icmp_err_arg, &e)));
 
 		if (claimed) {
 			rte_pktmbuf_free(m);

@@ -34,6 +34,8 @@ struct arp_entry {
 
 #define ARP_NIL UINT32_MAX
 
+struct stk_tcp;
+
 struct stk_ctx {
 	struct stk_conf conf;
 	const struct stk_routes *routes;
@@ -56,7 +58,10 @@ struct stk_ctx {
 	uint64_t arp_retry_tsc, arp_reachable_tsc, arp_failed_tsc;
 	uint64_t arp_tick_tsc, arp_next_tick;
 
+	struct stk_tcp *tcp; /* NULL when conf.tcp.max_conns == 0 */
+
 	struct stk_stats stats;
+	struct stk_tcp_stats tcp_stats;
 };
 
 /* Frees m and counts why. */
@@ -152,5 +157,16 @@ void stk_ipv4_xmit(struct stk_ctx *ctx, uint16_t port_idx, struct rte_mbuf *m,
 /* stk_icmp.c: m starts with a validated IP header of ihl bytes, trimmed to
  * the datagram's total length. Consumes m. */
 void stk_icmp_input(struct stk_ctx *ctx, struct rte_mbuf *m, uint32_t ihl, uint64_t now);
+
+/* stk_tcp_*.c: the entry points the rest of the stack calls. m starts with a
+ * validated IP header of ihl bytes, trimmed to the datagram's length. */
+int stk_tcp_init(struct stk_ctx *ctx);
+void stk_tcp_fini(struct stk_ctx *ctx);
+void stk_tcp_input(struct stk_ctx *ctx, uint16_t port_idx, struct rte_mbuf *m, uint32_t ihl,
+		   uint64_t now);
+void stk_tcp_poll(struct stk_ctx *ctx, uint64_t now);
+bool stk_tcp_icmp_error(struct stk_ctx *ctx, const struct stk_icmp_err *e);
+/* mbufs held by the ARP queues (stk_arp.c), counted by segment */
+uint64_t stk_arp_pending_mbufs(const struct stk_ctx *ctx);
 
 #endif /* MESHGW_STK_INTERNAL_H */

@@ -109,8 +109,14 @@ stk_ipv4_input(struct stk_ctx *ctx, uint16_t port_idx, struct rte_mbuf *m, uint6
 		stk_icmp_input(ctx, m, ihl, now);
 		return;
 	case IPPROTO_TCP:
+		if (ctx->tcp != NULL) {
+			stk_tcp_input(ctx, port_idx, m, ihl, now);
+			return;
+		}
+		stk_drop(ctx, m, STK_DROP_NO_SOCKET); /* TCP is off */
+		return;
 	case IPPROTO_UDP:
-		stk_drop(ctx, m, STK_DROP_NO_SOCKET); /* no transport yet */
+		stk_drop(ctx, m, STK_DROP_NO_SOCKET); /* no UDP sockets */
 		return;
 	default:
 		stk_drop(ctx, m, STK_DROP_IP_PROTO);

@@ -456,12 +456,24 @@ test_error_names(void **state)
 		int num;
 		const char *name;
 	} names[] = {
-		{EINVAL, "EINVAL"},	  {ENOENT, "ENOENT"}, {EAGAIN, "EAGAIN"},
-		{ETIMEDOUT, "ETIMEDOUT"}, {E2BIG, "E2BIG"},   {EBUSY, "EBUSY"},
-		{ENOMEM, "ENOMEM"},	  {EPERM, "EPERM"},   {ENOTSUP, "ENOTSUP"},
-		{EEXIST, "EEXIST"},	  {ENODEV, "ENODEV"}, {EBADMSG, "EBADMSG"},
-		{-ENOENT, "ENOENT"},	  {EXDEV, "EIO"},     {0, "EIO"},
+		{EINVAL, "EINVAL"},
+		{ENOENT, "ENOENT"},
+		{EAGAIN, "EAGAIN"},
+		{ETIMEDOUT, "ETIMEDOUT"},
+		{E2BIG, "E2BIG"},
+		{EBUSY, "EBUSY"},
+		{ENOMEM, "ENOMEM"},
+		{EPERM, "EPERM"},
+		{ENOTSUP, "ENOTSUP"},
+		{EEXIST, "EEXIST"},
+		{ENODEV, "ENODEV"},
+		{EBADMSG, "EBADMSG"},
+		{-ENOENT, "ENOENT"},
+		{EXDEV, "EIO"},
+		{0, "EIO"},
 		{12345, "EIO"},
+		{ECONNREFUSED, "ECONNREFUSED"},
+		{-EHOSTUNREACH, "EHOSTUNREACH"},
 	};
 	struct ctl_error err;
 	char big[600];

@@ -1,0 +1,473 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * stk_tcp_rcv.c - segments for connections in the synchronized states and
+ * TIME-WAIT (RFC 9293 3.10.7.4, in its order: sequence number, RST, SYN,
+ * ACK, text, FIN), with the window acceptability test, trimming of old and
+ * excess data, ACK processing (RTT samples, window updates, dupacks for
+ * loss recovery), delivery and delayed ACKs. Owning worker only.
+ *
+ * Segment ownership as in stk_tcp_input.c: a step that consumes s->m sets
+ * it to NULL, a step that rejects it sets s->drop.
+ */
+#include <errno.h>
+
+#include "stk_tcp_internal.h"
+
+/* ------------------------------------------------------------------ */
+/* Synchronized states (RFC 9293 3.10.7.4)                              */
+
+static bool
+in_window(uint32_t x, uint32_t start, uint32_t wnd)
+{
+	return x - start < wnd;
+}
+
+static bool
+seq_acceptable(const struct stk_conn *c, const struct tcp_seg *s)
+{
+	uint32_t wnd = seq_gt(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
+	uint32_t seg_len = s->len + ((s->flags & TCP_SYN) ? 1 : 0) + ((s->flags & TCP_FIN) ? 1 : 0);
+
+	if (seg_len == 0)
+		return wnd == 0 ? s->seq == c->rcv_nxt : in_window(s->seq, c->rcv_nxt, wnd);
+	/* a bare FIN takes no buffer: accepted at a zero window (so does Linux) */
+	if (s->len == 0 && (s->flags & (TCP_FIN | TCP_SYN)) == TCP_FIN && s->seq == c->rcv_nxt)
+		return true;
+	if (wnd == 0)
+		return false;
+	return in_window(s->seq, c->rcv_nxt, wnd) ||
+	       in_window(s->seq + seg_len - 1, c->rcv_nxt, wnd);
+}
+
+static void rcv_ack_only(struct stk_tcp *t, struct stk_conn *c, struct tcp_seg *s);
+
+static void
+rcv_unacceptable(struct stk_tcp *t, struct stk_conn *c, struct tcp_seg *s)
+{
+	if (s->flags & TCP_RST) {
+		s->drop = STK_DROP_TCP_RST_IGNORED;
+		return;
+	}
+	if (s->len != 0 && seq_le(s->seq + s->len, c->rcv_nxt))
+		TCP_INC(t->ctx, dup_segments);
+	s->drop = STK_DROP_TCP_OUT_OF_WINDOW;
+	/* a closed window takes no data, but the segment's ACK and window still
+	 * count (3.10.7.4: "special allowance ... valid ACKs") */
+	if (s->seq == c->rcv_nxt && (s->flags & (TCP_ACK | TCP_SYN)) == TCP_ACK &&
+	    c->state != STK_TCP_SYN_RECEIVED) {
+		rcv_ack_only(t, c, s);
+		if (tcp_dead(c))
+			return;
+	}
+	c->flags |= TF_ACK_NOW;
+	tcp_output(c);
+}
+
+static void
+rcv_rst(struct stk_tcp *t, struct stk_conn *c)
+{
+	/* part 2 (RFC 5961 3): only an exact rcv_nxt match resets; the rest of
+	 * the window gets a challenge ACK */
+	TCP_INC(t->ctx, rsts_in);
+	switch (c->state) {
+	case STK_TCP_SYN_RECEIVED:
+		TCP_INC(t->ctx, attempt_fails);
+		if (c->flags & TF_PASSIVE)
+			tcp_conn_release(c); /* back to LISTEN: the application never saw it */
+		else
+			tcp_conn_done(c, ECONNREFUSED);
+		return;
+	case STK_TCP_ESTABLISHED:
+	case STK_TCP_CLOSE_WAIT:
+		TCP_INC(t->ctx, estab_resets);
+		tcp_conn_done(c, ECONNRESET);
+		return;
+	case STK_TCP_FIN_WAIT_1:
+	case STK_TCP_FIN_WAIT_2:
+		tcp_conn_done(c, ECONNRESET);
+		return;
+	default: /* CLOSING, LAST_ACK */
+		tcp_conn_done(c, 0);
+		return;
+	}
+}
+
+/* RFC 7323 4.3: TS.Recent follows the segment that the last ACK expected. */
+static void
+ts_update(struct stk_conn *c, const struct tcp_seg *s)
+{
+	if (!(c->flags & TF_TS) || !(s->opts.flags & TCP_OPT_F_TS))
+		return;
+	if (seq_le(s->seq, c->last_ack_sent) && (int32_t)(s->opts.tsval - c->ts_recent) >= 0)
+		c->ts_recent = s->opts.tsval;
+}
+
+/* Part 2 hook: PAWS (RFC 7323 5). Nothing is rejected yet. */
+static bool
+paws_reject(const struct stk_conn *c, const struct tcp_seg *s)
+{
+	(void)c;
+	(void)s;
+	return false;
+}
+
+/* Leaves only the payload in m. */
+static void
+strip(struct tcp_seg *s)
+{
+	s->m = tcp_mbuf_trim_front(s->m, s->hlen);
+	s->hlen = 0;
+}
+
+/* Cuts what we already have and what lies beyond the window we offered. */
+static void
+trim(struct stk_conn *c, struct tcp_seg *s)
+{
+	uint32_t right = seq_max(c->rcv_adv, c->rcv_nxt), end;
+
+	if (seq_lt(s->seq, c->rcv_nxt)) {
+		uint32_t d = RTE_MIN(c->rcv_nxt - s->seq, s->len);
+
+		s->m = tcp_mbuf_trim_front(s->m, d);
+		s->len -= d;
+		s->seq = c->rcv_nxt;
+	}
+	end = s->seq + s->len;
+	if (seq_gt(end, right)) {
+		uint32_t cut = RTE_MIN(end - right, s->len);
+
+		tcp_mbuf_trim_back(s->m, cut);
+		s->len -= cut;
+		s->flags &= (uint8_t)~TCP_FIN; /* it lay beyond the window too */
+	}
+}
+
+static void
+new_ack(struct stk_tcp *t, struct stk_conn *c, const struct tcp_seg *s)
+{
+	uint32_t acked = tcp_sq_ack(c, s->ack);
+	bool sampled = false;
+
+	c->snd_una = s->ack;
+	if (seq_lt(c->snd_nxt, c->snd_una))
+		c->snd_nxt = c->snd_una;
+	c->bytes_out += acked;
+	if ((c->flags & TF_RTT_TIMING) && seq_gt(s->ack, c->rtt_seq)) {
+		c->flags &= ~TF_RTT_TIMING;
+		tcp_rtt_sample(c, (uint32_t)RTE_MIN((t->now - c->rtt_tsc) / t->tsc_us,
+						    (uint64_t)UINT32_MAX));
+		sampled = true;
+	}
+	/* Karn leaves a backed-off RTO without samples; a timestamp echo names
+	 * the transmission it answers, so it may end the back-off */
+	if (!sampled && c->backoff > 0 && (c->flags & TF_TS) && (s->opts.flags & TCP_OPT_F_TS) &&
+	    s->opts.tsecr != 0) {
+		uint32_t ms = tcp_ts_now(c) - s->opts.tsecr;
+
+		if (ms < 4000000)
+			tcp_rtt_sample(c, ms * 1000);
+	}
+	c->rtx_n = 0;
+	c->persist_n = 0;
+	tcp_cc_ack(c, acked);
+	if (c->snd_una == c->snd_max)
+		tcp_timer_cancel(c, TCP_T_RTX);
+	else
+		tcp_rtx_arm(c);
+}
+
+static void
+update_window(struct stk_conn *c, const struct tcp_seg *s)
+{
+	if (seq_lt(c->snd_wl1, s->seq) || (c->snd_wl1 == s->seq && seq_le(c->snd_wl2, s->ack))) {
+		uint32_t w = (uint32_t)s->wnd << c->snd_wscale;
+
+		if (w != 0 && c->snd_wnd == 0)
+			c->persist_n = 0;
+		c->snd_wnd = w;
+		c->snd_wl1 = s->seq;
+		c->snd_wl2 = s->ack;
+		c->max_sndwnd = RTE_MAX(c->max_sndwnd, w);
+	}
+}
+
+/* Our FIN acked: FIN-WAIT-1, CLOSING and LAST-ACK move on. false when the
+ * segment's processing ends here. */
+static bool
+after_ack(struct stk_conn *c)
+{
+	if (!(c->flags & TF_FIN_SENT) || c->snd_una != c->snd_max)
+		return true;
+	switch (c->state) {
+	case STK_TCP_FIN_WAIT_1:
+		tcp_set_state(c, STK_TCP_FIN_WAIT_2);
+		tcp_idle_arm(c);
+		return true;
+	case STK_TCP_CLOSING:
+		tcp_enter_time_wait(c);
+		return false;
+	case STK_TCP_LAST_ACK:
+		tcp_conn_done(c, 0);
+		return false;
+	default:
+		return true;
+	}
+}
+
+/* SYN-RECEIVED: the ACK that completes the handshake. */
+static bool
+ack_syn_received(struct stk_tcp *t, struct stk_conn *c, struct tcp_seg *s)
+{
+	if (!seq_gt(s->ack, c->snd_una) || seq_gt(s->ack, c->snd_max)) {
+		tcp_send_rst_reply(t->ctx, s->saddr, s->daddr, s->sport, s->dport, s->seq, s->ack,
+				   s->flags, s->len);
+		s->drop = STK_DROP_TCP_BAD_ACK;
+		return false;
+	}
+	c->snd_una = s->ack;
+	c->snd_nxt = seq_max(c->snd_nxt, c->snd_una);
+	if ((c->flags & TF_RTT_TIMING) && seq_gt(s->ack, c->rtt_seq))
+		tcp_rtt_sample(c, (uint32_t)RTE_MIN((t->now - c->rtt_tsc) / t->tsc_us,
+						    (uint64_t)UINT32_MAX));
+	c->flags &= ~TF_RTT_TIMING;
+	tcp_timer_cancel(c, TCP_T_RTX);
+	c->rtx_n = 0;
+	c->backoff = 0;
+	c->snd_wnd = (uint32_t)s->wnd << c->snd_wscale;
+	c->max_sndwnd = RTE_MAX(c->max_sndwnd, c->snd_wnd);
+	c->snd_wl1 = s->seq;
+	c->snd_wl2 = s->ack;
+	if (!(c->flags & TF_PASSIVE))
+		TCP_INC(t->ctx, active_opens); /* simultaneous open */
+	return tcp_establish(t, c);
+}
+
+/* RFC 9293 3.10.7.4, fifth: the ACK field. false when processing ends. */
+static bool
+rcv_ack(struct stk_tcp *t, struct stk_conn *c, struct tcp_seg *s)
+{
+	bool dup;
+
+	if (c->state == STK_TCP_SYN_RECEIVED)
+		return ack_syn_received(t, c, s);
+	if (seq_gt(s->ack, c->snd_max)) {
+		/* acks something never sent */
+		c->flags |= TF_ACK_NOW;
+		tcp_output(c);
+		s->drop = STK_DROP_TCP_BAD_ACK;
+		return false;
+	}
+	/* RFC 5681 2: no data, no SYN/FIN, same ACK, same window, data out */
+	dup = s->len == 0 && !(s->flags & (TCP_SYN | TCP_FIN)) && s->ack == c->snd_una &&
+	      c->snd_una != c->snd_max && ((uint32_t)s->wnd << c->snd_wscale) == c->snd_wnd;
+	if (seq_gt(s->ack, c->snd_una))
+		new_ack(t, c, s);
+	else if (dup)
+		tcp_cc_dupack(c);
+	update_window(c, s);
+	return after_ack(c);
+}
+
+static void
+rcv_ack_only(struct stk_tcp *t, struct stk_conn *c, struct tcp_seg *s)
+{
+	uint32_t len = s->len;
+	uint8_t flags = s->flags;
+
+	s->len = 0;
+	s->flags &= (uint8_t)~TCP_FIN;
+	if (rcv_ack(t, c, s))
+		tcp_writable_check(c);
+	s->len = len;
+	s->flags = flags;
+}
+
+/* Hands in-order data to the application; false when c is gone. */
+static bool
+deliver(struct stk_conn *c, struct rte_mbuf *m, uint32_t len)
+{
+	if (c->flags & TF_APP_CLOSED) {
+		/* closed from an earlier callback of this same segment */
+		stk_drop(c->ctx, m, STK_DROP_TCP_DATA_CLOSED);
+		tcp_send_rst(c);
+		tcp_conn_done(c, 0);
+		return false;
+	}
+	c->rcv_nxt += len;
+	c->rcv_held += len;
+	c->rcv_unacked += len;
+	c->bytes_in += len;
+	return tcp_cb_data(c, m);
+}
+
+static void
+rcv_out_of_order(struct stk_tcp *t, struct stk_conn *c, struct tcp_seg *s)
+{
+	struct rte_mbuf *m = s->m;
+
+	s->m = NULL;
+	TCP_INC(t->ctx, ooo_segments);
+	tcp_ooo_insert(c, m, s->seq);
+	c->flags |= TF_ACK_NOW; /* a dupack at once: the sender's fast retransmit */
+}
+
+/* Seventh: the segment text. */
+static void
+rcv_text(struct stk_tcp *t, struct stk_conn *c, struct tcp_seg *s)
+{
+	struct rte_mbuf *m;
+	bool had_ooo;
+
+	if (s->len == 0)
+		return;
+	if ((c->flags & TF_PEER_FIN) ||
+	    (c->state != STK_TCP_ESTABLISHED && c->state != STK_TCP_FIN_WAIT_1 &&
+	     c->state != STK_TCP_FIN_WAIT_2)) {
+		s->drop = STK_DROP_TCP_DATA_CLOSED;
+		s->flags &= (uint8_t)~TCP_FIN;
+		return;
+	}
+	if (c->flags & TF_APP_CLOSED) {
+		/* nobody will read it: reset (RFC 9293 3.10.4, as Linux does) */
+		s->drop = STK_DROP_TCP_DATA_CLOSED;
+		tcp_send_rst(c);
+		tcp_conn_done(c, 0);
+		return;
+	}
+	if (s->len > c->rcv_mss)
+		c->rcv_mss = (uint16_t)RTE_MIN(s->len, (uint32_t)c->port_mss);
+	if (s->seq != c->rcv_nxt) {
+		rcv_out_of_order(t, c, s);
+		return;
+	}
+	had_ooo = c->ooo_head != NULL;
+	m = s->m;
+	s->m = NULL;
+	if (!deliver(c, m, s->len))
+		return;
+	while ((m = tcp_ooo_pop(c)) != NULL)
+		if (!deliver(c, m, m->pkt_len))
+			return;
+	if ((c->flags & TF_OOO_FIN) && c->rcv_nxt == c->ooo_fin_seq) {
+		/* the hole before a FIN filled: take the FIN now */
+		c->flags &= ~TF_OOO_FIN;
+		s->flags |= TCP_FIN;
+		s->seq = c->rcv_nxt;
+		s->len = 0;
+	}
+	if (had_ooo || t->conf.delack_us == 0 || c->rcv_unacked >= 2u * c->rcv_mss)
+		c->flags |= TF_ACK_NOW;
+	else if (!tcp_timer_armed(c, TCP_T_DELACK))
+		tcp_timer_set(c, TCP_T_DELACK, t->conf.delack_us);
+}
+
+/* Eighth: the FIN. */
+static void
+rcv_fin(struct stk_conn *c, struct tcp_seg *s)
+{
+	uint32_t fin_seq = s->seq + s->len;
+
+	if (c->flags & TF_PEER_FIN) {
+		/* a second FIN past the first one: nothing to take, say where we are */
+		c->flags |= TF_ACK_NOW;
+		return;
+	}
+	if (fin_seq != c->rcv_nxt) {
+		if (seq_gt(fin_seq, c->rcv_nxt)) {
+			c->flags |= TF_OOO_FIN | TF_ACK_NOW;
+			c->ooo_fin_seq = fin_seq;
+		}
+		return;
+	}
+	c->rcv_nxt++;
+	c->flags |= TF_PEER_FIN | TF_ACK_NOW;
+	c->flags &= ~TF_OOO_FIN;
+	tcp_ooo_purge(c); /* nothing can follow a FIN */
+	switch (c->state) {
+	case STK_TCP_ESTABLISHED:
+		tcp_set_state(c, STK_TCP_CLOSE_WAIT);
+		tcp_cb_peer_closed(c);
+		return;
+	case STK_TCP_FIN_WAIT_1: /* our FIN is not acked yet (else FIN-WAIT-2) */
+		tcp_set_state(c, STK_TCP_CLOSING);
+		tcp_cb_peer_closed(c);
+		return;
+	case STK_TCP_FIN_WAIT_2:
+		tcp_send_ack(c);
+		if (!tcp_cb_peer_closed(c))
+			return;
+		tcp_enter_time_wait(c);
+		return;
+	default:
+		return;
+	}
+}
+
+void
+tcp_rcv_synced(struct stk_tcp *t, struct stk_conn *c, struct tcp_seg *s)
+{
+	if (!seq_acceptable(c, s) || paws_reject(c, s)) {
+		rcv_unacceptable(t, c, s);
+		return;
+	}
+	if (s->flags & TCP_RST) {
+		rcv_rst(t, c);
+		return;
+	}
+	if (s->flags & TCP_SYN) {
+		/* RFC 9293 (RFC 5961 4): a SYN in a synchronized state gets a
+		 * challenge ACK, whatever its sequence number */
+		c->flags |= TF_ACK_NOW;
+		tcp_output(c);
+		s->drop = STK_DROP_TCP_SYN_UNEXPECTED;
+		return;
+	}
+	c->last_rcv_tsc = t->now;
+	c->ka_probes = 0;
+	ts_update(c, s);
+	strip(s);
+	trim(c, s);
+	if (!rcv_ack(t, c, s))
+		return;
+	rcv_text(t, c, s);
+	if (tcp_dead(c))
+		return;
+	if (s->flags & TCP_FIN)
+		rcv_fin(c, s);
+	if (tcp_dead(c))
+		return;
+	tcp_output(c);
+	tcp_writable_check(c);
+}
+
+/* ------------------------------------------------------------------ */
+/* TIME-WAIT                                                            */
+
+void
+tcp_rcv_time_wait(struct stk_tcp *t, struct stk_conn *c, struct tcp_seg *s)
+{
+	if ((s->flags & (TCP_SYN | TCP_ACK)) == TCP_SYN) {
+		struct stk_listener *l = tcp_listener_find(t, s->daddr, s->dport);
+
+		/* RFC 1122 4.2.2.13: a new incarnation above the old sequence
+		 * space may take the pair over (timestamps: part 2, RFC 6191) */
+		if (l != NULL && seq_gt(s->seq, c->rcv_nxt)) {
+			tcp_conn_release(c);
+			tcp_rcv_listen(t, l, s);
+			return;
+		}
+		tcp_send_ack(c);
+		s->drop = STK_DROP_TCP_SYN_UNEXPECTED;
+		return;
+	}
+	if (s->flags & TCP_FIN) {
+		/* our last ACK was lost: again, and 2 MSL from now */
+		tcp_tw_enter(c);
+		tcp_send_ack(c);
+		return;
+	}
+	if (!seq_acceptable(c, s)) {
+		tcp_send_ack(c);
+		s->drop = STK_DROP_TCP_OUT_OF_WINDOW;
+	}
+}

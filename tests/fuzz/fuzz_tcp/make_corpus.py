@@ -1,0 +1,162 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""Writes the seed corpus of fuzz_tcp (see fuzz_tcp.c for the input format:
+one setup byte, then records of ctl, len and a raw TCP segment from
+10.0.0.2). Our ISN is fixed at 0x10000000 and the active side uses local
+port 50000, so the seeds walk every state. Standard library only.
+
+    python3 make_corpus.py [outdir]     (default: ./corpus next to this file)
+"""
+import os
+import struct
+import sys
+
+ISN = 0x10000000
+PEER_ISN = 1000
+LPORT, RPORT = 80, 40000          # passive: the peer's port 40000 to our 80
+APORT, SPORT = 50000, 443         # active: ours 50000 to the peer's 443
+
+FIN, SYN, RST, PSH, ACK = 0x01, 0x02, 0x04, 0x08, 0x10
+
+# ctl byte (fuzz_tcp.c)
+STEP_1MS, STEP_100MS, STEP_3S = 1, 2, 3
+BAD_CKSUM, SPLIT, ICMP = 0x04, 0x08, 0x80
+A_SEND100, A_SEND3000, A_SHUT, A_CLOSE, A_ABORT, A_CONSUME, A_KEEPALIVE = range(1, 8)
+# setup byte
+S_CONNECT, S_NO_OPTS, S_KEEP, S_NO_DELACK = 1, 2, 4, 8
+
+
+def opts(mss=1460, ws=7, sackok=True, ts=None):
+    b = b""
+    if mss:
+        b += struct.pack("!BBH", 2, 4, mss)
+    if ws is not None:
+        b += bytes([1, 3, 3, ws])
+    if sackok:
+        b += bytes([1, 1, 4, 2])
+    if ts is not None:
+        b += bytes([1, 1, 8, 10]) + struct.pack("!II", ts[0], ts[1])
+    return b
+
+
+def tcp(seq, ack, flags, data=b"", o=b"", wnd=65535, sport=RPORT, dport=LPORT, doff=None):
+    if doff is None:
+        doff = (20 + len(o)) // 4
+    return struct.pack("!HHIIBBHHH", sport, dport, seq & 0xffffffff, ack & 0xffffffff,
+                       doff << 4, flags, wnd, 0, 0) + o + data
+
+
+def rec(seg, step=0, ctl=0, action=0):
+    assert len(seg) < 256
+    return bytes([step | ctl | (action << 4), len(seg)]) + seg
+
+
+def passive_open(o=b"", ts=False):
+    """SYN, then the ACK of our SYN-ACK."""
+    a = opts(ts=(1, 0)) if ts else o
+    ack_o = opts(mss=0, ws=None, sackok=False, ts=(2, 1)) if ts else b""
+    return (rec(tcp(PEER_ISN, 0, SYN, o=a)) +
+            rec(tcp(PEER_ISN + 1, ISN + 1, ACK, o=ack_o), step=STEP_1MS))
+
+
+def seeds():
+    s = {}
+    p = PEER_ISN + 1
+    data = bytes(range(100))
+    # the full passive life: data both ways, close from each side
+    s["passive_close"] = bytes([0]) + passive_open(opts()) + \
+        rec(tcp(p, ISN + 1, ACK | PSH, data), action=A_SEND100) + \
+        rec(tcp(p + 100, ISN + 101, ACK | FIN), step=STEP_1MS, action=A_SHUT) + \
+        rec(tcp(p + 101, ISN + 102, ACK), step=STEP_1MS)
+    s["active_close"] = bytes([0]) + passive_open() + \
+        rec(tcp(p, ISN + 1, ACK, data), action=A_CLOSE) + \
+        rec(tcp(p + 100, ISN + 2, ACK), step=STEP_1MS) + \
+        rec(tcp(p + 100, ISN + 2, ACK | FIN), step=STEP_100MS) + \
+        rec(tcp(p + 100, ISN + 2, ACK | FIN), step=STEP_100MS)
+    s["timestamps"] = bytes([0]) + passive_open(ts=True) + \
+        rec(tcp(p, ISN + 1, ACK, data, o=opts(0, None, False, (3, 1000))), action=A_SEND3000)
+    s["no_options"] = bytes([S_NO_OPTS | S_NO_DELACK]) + passive_open(opts()) + \
+        rec(tcp(p, ISN + 1, ACK, data))
+    # out of order: a hole, more beyond it, overlaps, then the fill
+    s["ooo"] = bytes([0]) + passive_open() + \
+        rec(tcp(p + 100, ISN + 1, ACK, data)) + \
+        rec(tcp(p + 300, ISN + 1, ACK, data)) + \
+        rec(tcp(p + 150, ISN + 1, ACK, data + data)) + \
+        rec(tcp(p + 400, ISN + 1, ACK | FIN, b"")) + \
+        rec(tcp(p, ISN + 1, ACK, data))
+    s["rst_in_window"] = bytes([0]) + passive_open() + rec(tcp(p + 5, 0, RST))
+    s["syn_in_established"] = bytes([0]) + passive_open() + rec(tcp(p + 5, 0, SYN))
+    s["out_of_window"] = bytes([0]) + passive_open() + \
+        rec(tcp(p + 1000000, ISN + 1, ACK, data)) + rec(tcp(p - 50, ISN + 1, ACK, data))
+    s["bad_ack"] = bytes([0]) + passive_open() + rec(tcp(p, ISN + 99999, ACK, data))
+    # the application sends, the peer loses one: dupacks, fast retransmit
+    s["fast_retransmit"] = bytes([S_KEEP]) + passive_open() + \
+        rec(tcp(p, ISN + 1, ACK), action=A_SEND3000) + \
+        rec(tcp(p, ISN + 1, ACK), action=A_SEND3000) + \
+        rec(tcp(p, ISN + 1, ACK)) + rec(tcp(p, ISN + 1, ACK)) + rec(tcp(p, ISN + 1, ACK)) + \
+        rec(tcp(p, ISN + 1461, ACK)) + rec(tcp(p, ISN + 6001, ACK), step=STEP_1MS)
+    s["zero_window"] = bytes([S_KEEP]) + passive_open() + \
+        rec(tcp(p, ISN + 1, ACK, wnd=0), action=A_SEND3000) + \
+        rec(tcp(p, ISN + 1, ACK, wnd=0), step=STEP_100MS) + \
+        rec(tcp(p, ISN + 1, ACK, wnd=0), step=STEP_100MS) + \
+        rec(tcp(p, ISN + 1, ACK, wnd=5000), step=STEP_100MS)
+    s["keepalive"] = bytes([0]) + passive_open() + \
+        rec(tcp(p, ISN + 1, ACK), action=A_KEEPALIVE) + \
+        rec(tcp(p, ISN + 1, ACK), step=STEP_100MS) + rec(tcp(p, ISN + 1, ACK), step=STEP_3S)
+    s["rto"] = bytes([0]) + passive_open() + rec(tcp(p, ISN + 1, ACK), action=A_SEND100) + \
+        rec(tcp(p, ISN + 1, ACK), step=STEP_3S) + rec(tcp(p, ISN + 101, ACK), step=STEP_3S)
+    s["abort"] = bytes([0]) + passive_open() + rec(tcp(p, ISN + 1, ACK, data), action=A_ABORT) + \
+        rec(tcp(p + 100, ISN + 1, ACK, data))
+    s["time_wait_reuse"] = bytes([0]) + passive_open() + \
+        rec(tcp(p, ISN + 1, ACK), action=A_SHUT) + \
+        rec(tcp(p, ISN + 2, ACK | FIN), step=STEP_1MS) + \
+        rec(tcp(p + 1, ISN + 2, ACK | FIN), step=STEP_100MS) + \
+        rec(tcp(p + 100000, 0, SYN, o=opts()), step=STEP_1MS)
+    s["syn_received"] = bytes([0]) + rec(tcp(PEER_ISN, 0, SYN, o=opts())) + \
+        rec(tcp(PEER_ISN, 0, SYN)) + rec(tcp(PEER_ISN + 1, ISN + 7, ACK)) + \
+        rec(tcp(PEER_ISN + 1, 0, RST), step=STEP_3S)
+    s["listen_junk"] = bytes([0]) + rec(tcp(5, 9, ACK)) + rec(tcp(5, 0, RST)) + \
+        rec(tcp(5, 0, SYN | FIN)) + rec(tcp(5, 0, FIN)) + \
+        rec(tcp(5, 0, SYN, dport=81)) + rec(tcp(5, 0, SYN, data=data))
+    # active opens
+    s["connect"] = bytes([S_CONNECT]) + \
+        rec(tcp(7000, ISN + 1, SYN | ACK, o=opts(1200, 3, True), sport=SPORT, dport=APORT)) + \
+        rec(tcp(7001, ISN + 1, ACK | PSH, data, sport=SPORT, dport=APORT), action=A_SEND100) + \
+        rec(tcp(7101, ISN + 101, ACK | FIN, sport=SPORT, dport=APORT), action=A_CLOSE) + \
+        rec(tcp(7102, ISN + 102, ACK, sport=SPORT, dport=APORT), step=STEP_1MS)
+    s["connect_refused"] = bytes([S_CONNECT]) + \
+        rec(tcp(0, ISN + 1, RST | ACK, sport=SPORT, dport=APORT))
+    s["connect_simultaneous"] = bytes([S_CONNECT]) + \
+        rec(tcp(7000, 0, SYN, o=opts(), sport=SPORT, dport=APORT)) + \
+        rec(tcp(7000, ISN + 1, SYN | ACK, sport=SPORT, dport=APORT)) + \
+        rec(tcp(7001, ISN + 1, ACK, sport=SPORT, dport=APORT))
+    s["connect_timeout"] = bytes([S_CONNECT]) + rec(b"", step=STEP_3S) + rec(b"", step=STEP_3S)
+    s["connect_icmp"] = bytes([S_CONNECT]) + \
+        rec(struct.pack("!HHI", SPORT, APORT, ISN) + bytes([3, 0, 0]), ctl=ICMP)
+    s["frag_needed"] = bytes([0]) + passive_open() + \
+        rec(tcp(p, ISN + 1, ACK), action=A_SEND3000) + \
+        rec(struct.pack("!HHI", RPORT, LPORT, ISN + 1) + bytes([4, 0x02, 0x40]), ctl=ICMP)
+    # malformed
+    s["malformed"] = bytes([0]) + rec(b"\x00" * 12) + rec(tcp(1, 0, SYN, doff=4)) + \
+        rec(tcp(1, 0, SYN, doff=15)) + rec(tcp(1, 0, SYN, o=bytes([2, 0, 1, 1]))) + \
+        rec(tcp(1, 0, SYN, o=bytes([8, 12, 1, 1]))) + rec(tcp(1, 0, SYN), ctl=BAD_CKSUM) + \
+        rec(tcp(1, 0, SYN, o=opts()), ctl=SPLIT)
+    s["wrap"] = bytes([0]) + rec(tcp(0xffffff00, 0, SYN)) + \
+        rec(tcp(0xffffff01, ISN + 1, ACK, data + data)) + \
+        rec(tcp(0xffffff01 + 200, ISN + 1, ACK, data)) + \
+        rec(tcp(0x00000031, ISN + 1, ACK | FIN))
+    return s
+
+
+def main():
+    out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(
+        os.path.abspath(__file__)), "corpus")
+    os.makedirs(out, exist_ok=True)
+    for name, b in seeds().items():
+        with open(os.path.join(out, name), "wb") as f:
+            f.write(b)
+    print("wrote %d seeds to %s" % (len(seeds()), out))
+
+
+if __name__ == "__main__":
+    main()
