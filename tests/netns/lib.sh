@@ -142,6 +142,7 @@ mg_start() {
 
 # Stops meshgw and checks it exits 0 (clean shutdown).
 mg_stop() {
+	mg_check_mbufs # every test ends with zero leaked mbufs
 	kill -TERM "$MG_PID"
 	local rc=0
 	wait "$MG_PID" || rc=$?
