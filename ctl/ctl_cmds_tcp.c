@@ -2,9 +2,11 @@
 /*
  * ctl_cmds_tcp.c - the TCP ctl commands. Control thread only.
  *
- *   conns      every worker's connections (stk_tcp_dump through the command
- *              inboxes: sent to all workers first, then waited for),
- *              filtered by state and port, bounded by limit;
+ *   conns      every worker's connections (stk_tcp_foreach through the
+ *              command inboxes: sent to all workers first, then waited
+ *              for), filtered by state and port on the worker, which counts
+ *              every match but copies at most limit: a call's memory is
+ *              bounded by its limit, not by tcp.max_conns;
  *   tcp-probe  a test hook: worker 0 connects to address:port as a client,
  *              sends `bytes` of the diagnostic pattern, half-closes, reads
  *              until the peer closes, and reports what it sent, received and
@@ -33,8 +35,8 @@
 #define PROBE_SLACK_MS	    100
 
 struct conns_filter {
-	char state[32]; /* normalised; "" for any */
-	long port;	/* local or remote; -1 for any */
+	int state; /* enum stk_tcp_state; -1 for any */
+	int port;  /* local or remote; -1 for any */
 	unsigned int limit;
 };
 
@@ -68,15 +70,17 @@ endpoint_json(uint32_t ip, uint16_t port)
 
 /* ---- conns --------------------------------------------------------------- */
 
+/* The state named `want` (any spelling norm_state accepts), or -EINVAL. */
 static int
 known_state(const char *want)
 {
-	char name[32];
+	char in[32], name[32];
 
+	norm_state(want, in, sizeof(in));
 	for (int s = STK_TCP_CLOSED; s <= STK_TCP_TIME_WAIT; s++) {
 		norm_state(stk_tcp_state_name((enum stk_tcp_state)s), name, sizeof(name));
-		if (strcmp(name, want) == 0)
-			return 0;
+		if (strcmp(name, in) == 0)
+			return s;
 	}
 	return -EINVAL;
 }
@@ -94,7 +98,7 @@ conns_args(json_t *args, struct conns_filter *f, struct ctl_error *err)
 	json_t *v;
 	const char *k;
 
-	f->state[0] = '\0';
+	f->state = -1;
 	f->port = -1;
 	f->limit = CONNS_LIMIT_DEFAULT;
 	json_object_foreach (args, k, v) {
@@ -107,13 +111,13 @@ conns_args(json_t *args, struct conns_filter *f, struct ctl_error *err)
 			if (!json_is_integer(v) || json_integer_value(v) < 1 ||
 			    json_integer_value(v) > 65535)
 				return bad_arg(err, "'port' must be an integer in 1..65535");
-			f->port = (long)json_integer_value(v);
+			f->port = (int)json_integer_value(v);
 		} else if (strcmp(k, "state") == 0) {
 			if (!json_is_string(v))
 				return bad_arg(err,
 					       "'state' must be a string such as \"established\"");
-			norm_state(json_string_value(v), f->state, sizeof(f->state));
-			if (known_state(f->state) < 0)
+			f->state = known_state(json_string_value(v));
+			if (f->state < 0)
 				return bad_arg(err, "'state' is not a TCP state (established, "
 						    "time_wait, syn_sent, ...)");
 		} else if (strcmp(k, "timeout_ms") != 0) {
@@ -122,19 +126,6 @@ conns_args(json_t *args, struct conns_filter *f, struct ctl_error *err)
 		}
 	}
 	return 0;
-}
-
-static bool
-conn_matches(const struct conns_filter *f, const struct stk_conn_info *ci)
-{
-	char name[32];
-
-	if (f->port >= 0 && ci->lport != f->port && ci->rport != f->port)
-		return false;
-	if (f->state[0] == '\0')
-		return true;
-	norm_state(stk_tcp_state_name(ci->state), name, sizeof(name));
-	return strcmp(name, f->state) == 0;
 }
 
 static json_t *
@@ -169,17 +160,21 @@ conn_json(unsigned int w, const struct stk_conn_info *ci)
 	return o;
 }
 
-/* A dump as large as the worker's connection table: filtering happens here,
- * after the copy, so a filter never misses connections beyond the limit. */
+/* A dump with room for the request's limit (or the worker's whole table,
+ * if smaller): the worker filters, so the first `limit` matches fit, and it
+ * counts the rest for the total. */
 static struct gw_cmd *
-dump_cmd_new(unsigned int max)
+dump_cmd_new(const struct conns_filter *f, unsigned int table_size)
 {
 	struct gw_cmd *c = calloc(1, sizeof(*c));
+	unsigned int max = RTE_MAX(RTE_MIN(f->limit, table_size), 1u);
 
 	if (c == NULL)
 		return NULL;
 	c->type = GW_CMD_TCP_DUMP;
 	c->conns.max = max;
+	c->conns.state = f->state;
+	c->conns.port = f->port;
 	c->conns.entries = calloc(max, sizeof(*c->conns.entries));
 	if (c->conns.entries == NULL) {
 		free(c);
@@ -188,18 +183,17 @@ dump_cmd_new(unsigned int max)
 	return c;
 }
 
+/* Appends worker w's matches to list, up to limit in all (workers in
+ * order), and adds all of them to count. */
 static void
 conns_collect(const struct conns_filter *f, unsigned int w, const struct gw_cmd *c, json_t *list,
 	      uint64_t *count)
 {
 	unsigned int n = RTE_MIN(c->conns.n, c->conns.max);
 
-	for (unsigned int i = 0; i < n; i++) {
-		if (!conn_matches(f, &c->conns.entries[i]))
-			continue;
-		if (++*count <= f->limit)
-			json_array_append_new(list, conn_json(w, &c->conns.entries[i]));
-	}
+	for (unsigned int i = 0; i < n && json_array_size(list) < f->limit; i++)
+		json_array_append_new(list, conn_json(w, &c->conns.entries[i]));
+	*count += c->conns.matched;
 }
 
 static int
@@ -215,7 +209,7 @@ cmd_conns(void *arg, json_t *args, json_t **result, struct ctl_error *err)
 	if (rc != 0)
 		return rc;
 	for (unsigned int w = 0; rc == 0 && w < d->dp.n_workers; w++) {
-		cmds[w] = dump_cmd_new(d->conf->tcp.max_conns);
+		cmds[w] = dump_cmd_new(&f, d->conf->tcp.max_conns);
 		rc = cmds[w] ? gw_dp_cmd_send(&d->dp, w, cmds[w]) : -ENOMEM;
 		if (rc != 0) {
 			ctl_error_set(err, -rc, "worker %u: cannot send the connection dump", w);

@@ -212,6 +212,21 @@ probe_done(void *arg, void *token)
 	cmd_complete(arg, c);
 }
 
+/* stk_tcp_foreach's callback for GW_CMD_TCP_DUMP. */
+static void
+dump_conn(void *arg, const struct stk_conn_info *ci)
+{
+	struct gw_cmd *c = arg;
+
+	if (c->conns.port >= 0 && ci->lport != c->conns.port && ci->rport != c->conns.port)
+		return;
+	if (c->conns.state >= 0 && ci->state != (enum stk_tcp_state)c->conns.state)
+		return;
+	if (c->conns.n < c->conns.max)
+		c->conns.entries[c->conns.n++] = *ci;
+	c->conns.matched++;
+}
+
 static void
 run_cmd(struct gw_worker *w, struct gw_cmd *c)
 {
@@ -224,7 +239,9 @@ run_cmd(struct gw_worker *w, struct gw_cmd *c)
 		c->rc = 0;
 		break;
 	case GW_CMD_TCP_DUMP:
-		c->conns.n = stk_tcp_dump(w->stk, c->conns.entries, c->conns.max);
+		c->conns.n = 0;
+		c->conns.matched = 0;
+		stk_tcp_foreach(w->stk, dump_conn, c);
 		c->rc = 0;
 		break;
 	case GW_CMD_TCP_PROBE:

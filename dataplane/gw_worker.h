@@ -49,7 +49,7 @@ struct gw_wstats {
 enum gw_cmd_type {
 	GW_CMD_NOP,	  /* round trip only */
 	GW_CMD_ARP_DUMP,  /* copy the worker's ARP cache */
-	GW_CMD_TCP_DUMP,  /* copy the worker's TCP connections */
+	GW_CMD_TCP_DUMP,  /* count the worker's matching TCP connections, copy some */
 	GW_CMD_TCP_PROBE, /* open a test connection (worker keeps the command until done) */
 };
 
@@ -65,10 +65,15 @@ struct gw_cmd {
 			unsigned int max;
 			unsigned int n;
 		} arp;
+		/* the worker filters, counts every match and copies the
+		 * first max, so the buffer is sized by the caller's limit */
 		struct {
-			struct stk_conn_info *entries;
+			struct stk_conn_info *entries; /* room for max */
 			unsigned int max;
-			unsigned int n;
+			int state;	  /* enum stk_tcp_state, or -1 for any */
+			int port;	  /* local or remote, or -1 for any */
+			unsigned int n;	  /* copied: min(matched, max) */
+			uint64_t matched; /* every connection that passed the filter */
 		} conns;
 		struct gw_diag_probe probe;
 	};

@@ -421,6 +421,12 @@ void stk_conn_get_info(const struct stk_conn *c, struct stk_conn_info *info);
 /* Owning worker: up to max connections (all states incl. TIME-WAIT);
  * returns how many were copied. */
 unsigned int stk_tcp_dump(const struct stk_ctx *ctx, struct stk_conn_info *out, unsigned int max);
+/* Owning worker: calls fn with a snapshot of every connection (all states
+ * incl. TIME-WAIT); info is valid during the call only and fn must not call
+ * into the stack. Returns how many connections fn saw. Lets the caller
+ * filter and keep a bounded copy without a buffer the size of the table. */
+typedef void (*stk_conn_info_fn)(void *arg, const struct stk_conn_info *info);
+unsigned int stk_tcp_foreach(const struct stk_ctx *ctx, stk_conn_info_fn fn, void *arg);
 
 /* TCP counters (nstat spirit); single writer, any reader. curr_estab
  * (ESTABLISHED + CLOSE-WAIT) and time_wait_count are gauges; the rest only
@@ -435,6 +441,7 @@ unsigned int stk_tcp_dump(const struct stk_ctx *ctx, struct stk_conn_info *out, 
 	X(segs_out)                                                                                \
 	X(retrans_segs)                                                                            \
 	X(fast_retransmits)                                                                        \
+	X(spurious_recoveries)                                                                     \
 	X(rto_expiries)                                                                            \
 	X(zero_window_probes)                                                                      \
 	X(keepalive_probes)                                                                        \

@@ -520,6 +520,25 @@ stk_tcp_dump(const struct stk_ctx *ctx, struct stk_conn_info *out, unsigned int 
 	return n;
 }
 
+unsigned int
+stk_tcp_foreach(const struct stk_ctx *ctx, stk_conn_info_fn fn, void *arg)
+{
+	const struct stk_tcp *t = ctx->tcp;
+	struct stk_conn_info info;
+	const void *key;
+	void *data;
+	uint32_t iter = 0;
+	unsigned int n = 0;
+
+	if (t == NULL)
+		return 0;
+	for (; rte_hash_iterate(t->conn_hash, &key, &data, &iter) >= 0; n++) {
+		stk_conn_get_info(&t->conns[(uintptr_t)data], &info);
+		fn(arg, &info);
+	}
+	return n;
+}
+
 const struct stk_tcp_stats *
 stk_tcp_get_stats(const struct stk_ctx *ctx)
 {

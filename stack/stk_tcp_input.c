@@ -259,6 +259,7 @@ tcp_conn_init(struct stk_conn *c, uint16_t port_idx)
 	c->snd_una = c->snd_nxt = c->snd_max = c->iss;
 	c->sq_seq = c->iss + 1; /* data starts after the SYN */
 	c->recover = c->iss;
+	c->dupthresh = TCP_DUPTHRESH;
 	c->rto_us = (uint32_t)RTE_MIN(tc->rto_init_us, (uint64_t)UINT32_MAX);
 	c->cc = t->cc;
 	c->port_mss = tcp_route_mss(c->ctx, c->raddr, port_idx);

@@ -55,6 +55,8 @@
 #define TCP_MAX_RETRIES	   15	/* RTO expiries in a row before ETIMEDOUT (Linux tcp_retries2) */
 #define TCP_MAX_TX_SEGS	   16	/* mbuf pieces of payload per segment; longer chains are cut */
 #define TCP_TICK_US	   100	/* timer wheel granularity */
+#define TCP_DUPTHRESH	   3	/* RFC 5681; raised per connection by reordering */
+#define TCP_REORDER_MAX	   127	/* the highest it goes (Linux: 300) */
 #define TCP_WHEEL_SLOTS	   4096 /* one rotation: 409.6 ms */
 #define TCP_PERSIST_MIN_US 200000
 #define TCP_NIL		   UINT32_MAX
@@ -134,21 +136,30 @@ unsigned int tw_advance(struct tw_wheel *w, uint64_t now, tw_fn fn, void *arg);
 #define TCP_OPT_F_WSCALE (1u << 1)
 #define TCP_OPT_F_SACKOK (1u << 2)
 #define TCP_OPT_F_TS	 (1u << 3)
-#define TCP_OPT_F_SACK	 (1u << 4) /* SACK blocks present (ignored until part 2) */
+#define TCP_OPT_F_SACK	 (1u << 4) /* SACK blocks present (the sender ignores them until part 2) */
+
+#define TCP_SACK_MAX 4 /* blocks in one option (3 beside timestamps) */
+
+struct tcp_sack_block {
+	uint32_t left, right; /* [left, right) */
+};
 
 struct tcp_opts {
 	uint8_t flags; /* TCP_OPT_F_* present */
 	uint8_t wscale;
 	uint16_t mss;
 	uint32_t tsval, tsecr;
+	uint8_t n_sack; /* blocks parsed, or to write (not on a SYN) */
+	struct tcp_sack_block sack[TCP_SACK_MAX];
 };
 
 /* Parses len bytes of options. 0, or -EBADMSG when the list is malformed (an
  * option length under 2 or running past the end). A known option with the
  * wrong length is ignored, as Linux does. */
 int tcp_opts_parse(const uint8_t *p, unsigned int len, struct tcp_opts *o);
-/* Writes the options o asks for (SYN: MSS, WS, SACKOK, TS; otherwise TS)
- * padded to 4 bytes; returns the length (<= TCP_OPT_MAX). */
+/* Writes the options o asks for (SYN: MSS, WS, SACKOK, TS; otherwise TS
+ * and up to n_sack SACK blocks, as many as fit) padded to 4 bytes; returns
+ * the length (<= TCP_OPT_MAX). */
 unsigned int tcp_opts_write(uint8_t *p, const struct tcp_opts *o);
 
 /* ------------------------------------------------------------------ */
@@ -203,6 +214,8 @@ enum tcp_timer {
 #define TF_OOO_FIN	 (1u << 14) /* a FIN arrived beyond a hole: ooo_fin_seq */
 #define TF_PEER_FIN	 (1u << 15) /* the peer's FIN has been received */
 #define TF_KEEPALIVE	 (1u << 16) /* keepalives on for this connection */
+#define TF_UNDO		 (1u << 17) /* this recovery may prove spurious (undo_*) */
+#define TF_UNDO_RTO	 (1u << 18) /* ... and a timeout is part of it */
 
 /* A connection (struct stk_conn is opaque in stk.h). States and invariants:
  *  - snd_una <= snd_nxt <= snd_max; snd_max - snd_una is the flight size.
@@ -226,7 +239,8 @@ struct stk_conn {
 	uint8_t rtx_n;	   /* timeouts in a row (SYN retries, data retries) */
 	uint8_t persist_n; /* zero-window probes in a row */
 	uint8_t ka_probes; /* keepalive probes unanswered */
-	uint8_t dupacks;
+	uint8_t dupacks;   /* in a row; saturates at 255 */
+	uint8_t dupthresh; /* dupacks that mean a loss: 3, more once reordering was seen */
 	uint16_t port_mss; /* MSS from the route's port MTU (and PMTU) */
 	uint16_t peer_mss; /* the peer's MSS option, or 536 */
 	uint16_t snd_mss;  /* payload bytes per full segment (options excluded) */
@@ -251,6 +265,7 @@ struct stk_conn {
 	uint32_t last_ack_sent, ts_recent, ts_offset;
 	struct rte_mbuf *ooo_head, *ooo_tail;
 	uint32_t ooo_n, ooo_mem, ooo_fin_seq;
+	uint32_t ooo_last; /* first byte of the latest out-of-order arrival (SACK) */
 
 	/* RTT (RFC 6298), microseconds */
 	uint32_t srtt_us, rttvar_us, rto_us;
@@ -260,6 +275,8 @@ struct stk_conn {
 	/* congestion control */
 	const struct tcp_cc_ops *cc;
 	uint32_t cwnd, ssthresh, recover, bytes_acked;
+	uint32_t undo_cwnd, undo_ssthresh, undo_tsval; /* before the recovery (TF_UNDO) */
+	uint32_t sack_high;  /* the highest byte the peer SACKed, + 1 (>= snd_una) */
 	uint64_t cc_priv[4]; /* the algorithm's own state */
 
 	/* keepalive (per connection, from conf or stk_conn_set_keepalive) */
@@ -448,6 +465,9 @@ int tcp_ooo_insert(struct stk_conn *c, struct rte_mbuf *m, uint32_t seq);
  * or NULL. Entries wholly below rcv_nxt are freed on the way. */
 struct rte_mbuf *tcp_ooo_pop(struct stk_conn *c);
 void tcp_ooo_purge(struct stk_conn *c);
+/* The SACK blocks for an ACK now (RFC 2018 4): the block holding the latest
+ * arrival first, then the highest others; at most max. Returns how many. */
+unsigned int tcp_ooo_sack(const struct stk_conn *c, struct tcp_sack_block *b, unsigned int max);
 
 /* mbuf chain helpers (stk_tcp_ooo.c): remove n bytes from the front or
  * the back of a chain, across segments. The head may change. */
@@ -494,6 +514,18 @@ tcp_seg_mss(const struct stk_conn *c)
 
 	return c->snd_mss > opt + 8 ? c->snd_mss - opt : 8;
 }
+/* Payload per segment sent now: SACK blocks ride on every segment while
+ * out-of-order data is held, and take room from the payload (RFC 2018). */
+static inline uint32_t
+tcp_tx_mss(const struct stk_conn *c)
+{
+	uint32_t mss = tcp_seg_mss(c);
+	uint32_t sack = (c->flags & TF_TS) ? 4 + 8 * (TCP_SACK_MAX - 1) : 4 + 8 * TCP_SACK_MAX;
+
+	if (!(c->flags & TF_SACK) || c->ooo_head == NULL)
+		return mss;
+	return mss > sack + 8 ? mss - sack : 8;
+}
 
 /* ------------------------------------------------------------------ */
 /* stk_tcp_timer.c                                                      */
@@ -522,8 +554,18 @@ void tcp_idle_arm(struct stk_conn *c);
 
 /* New data acked (snd_una already advanced by acked bytes). */
 void tcp_cc_ack(struct stk_conn *c, uint32_t acked);
+/* Before tcp_cc_ack, for an ACK with a timestamp echo: was the fast
+ * retransmit or timeout in progress needless (RFC 3522)? Then the window
+ * reduction is undone; after a fast retransmit the dupack threshold rises to
+ * the reordering seen, after a timeout sending resumes with new data
+ * (RFC 4015) instead of going back over what the peer has. */
+void tcp_cc_check_spurious(struct stk_conn *c, uint32_t tsecr);
 /* A duplicate ACK (RFC 5681 definition). */
 void tcp_cc_dupack(struct stk_conn *c);
+/* An ACK at snd_una with SACK blocks: how many segments' worth of data they
+ * newly report above what was SACKed before (each counts as a duplicate
+ * ACK, as RFC 6675 counts SACKed segments, even on an ACK carrying data). */
+uint32_t tcp_cc_sack_news(struct stk_conn *c, const struct tcp_opts *o);
 void tcp_cc_rto(struct stk_conn *c);
 /* The congestion window for sending new data now, limited transmit included. */
 uint32_t tcp_cc_send_cwnd(const struct stk_conn *c);

@@ -209,6 +209,7 @@ tcp_ooo_insert(struct stk_conn *c, struct rte_mbuf *m, uint32_t seq)
 	struct stk_tcp *t = conn_tcp(c);
 	struct rte_mbuf **pp, *tail = c->ooo_tail;
 
+	c->ooo_last = seq;
 	if (t->conf.ooo_max == 0) {
 		refuse(c, m, STK_DROP_TCP_OOO_FULL);
 		return -ENOSPC;
@@ -222,8 +223,9 @@ tcp_ooo_insert(struct stk_conn *c, struct rte_mbuf *m, uint32_t seq)
 			return 1;
 	}
 	if (c->ooo_n >= t->conf.ooo_max) {
-		/* lower data is worth more: it is closer to filling the hole */
-		if (*pp == NULL) {
+		/* lower data is worth more: it is closer to filling the hole; but
+		 * what a SACK reported stays (no reneging, RFC 2018 8) */
+		if (*pp == NULL || (c->flags & TF_SACK)) {
 			refuse(c, m, STK_DROP_TCP_OOO_FULL);
 			return -ENOSPC;
 		}
@@ -268,6 +270,44 @@ tcp_ooo_pop(struct stk_conn *c)
 		return e;
 	}
 	return NULL;
+}
+
+unsigned int
+tcp_ooo_sack(const struct stk_conn *c, struct tcp_sack_block *b, unsigned int max)
+{
+	struct tcp_sack_block first = {0, 0}, ring[TCP_SACK_MAX];
+	unsigned int n_ring = 0, pos = 0, n = 0;
+	bool have_first = false;
+	struct rte_mbuf *e = c->ooo_head;
+
+	if (max == 0)
+		return 0;
+	max = RTE_MIN(max, (unsigned int)TCP_SACK_MAX);
+	while (e != NULL) {
+		/* a run of entries that touch is one block */
+		struct tcp_sack_block r = {.left = meta(e)->seq,
+					   .right = meta(e)->seq + e->pkt_len};
+
+		for (e = meta(e)->next; e != NULL && meta(e)->seq == r.right; e = meta(e)->next)
+			r.right += e->pkt_len;
+		if (seq_lt(r.left, c->rcv_nxt))
+			r.left = c->rcv_nxt;
+		if (!seq_lt(r.left, r.right))
+			continue;
+		if (!have_first && seq_le(r.left, c->ooo_last) && seq_lt(c->ooo_last, r.right)) {
+			first = r;
+			have_first = true;
+			continue;
+		}
+		ring[pos] = r; /* keeps the highest max - 1 (or max) others */
+		pos = (pos + 1) % max;
+		n_ring = RTE_MIN(n_ring + 1, max);
+	}
+	if (have_first)
+		b[n++] = first;
+	for (unsigned int i = 1; i <= n_ring && n < max; i++)
+		b[n++] = ring[(pos + max - i) % max];
+	return n;
 }
 
 void

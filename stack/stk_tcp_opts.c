@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * stk_tcp_opts.c - TCP option parsing and writing: MSS, window scale,
- * SACK-permitted, SACK blocks (recognised, not used until part 2) and
- * timestamps. Pure functions over caller buffers: any thread.
+ * SACK-permitted, SACK blocks (written by the receiver; parsed, but the
+ * sender's scoreboard is part 2) and timestamps. Pure functions over caller buffers: any thread.
  */
 #include <errno.h>
 #include <string.h>
@@ -68,8 +68,14 @@ parse_one(const uint8_t *p, uint8_t olen, struct tcp_opts *o)
 			o->flags |= TCP_OPT_F_SACKOK;
 		break;
 	case OPT_SACK:
-		if (olen >= 10 && (olen - 2) % 8 == 0)
+		if (olen >= 10 && (olen - 2) % 8 == 0 && olen <= 2 + 8 * TCP_SACK_MAX) {
 			o->flags |= TCP_OPT_F_SACK;
+			o->n_sack = (uint8_t)((olen - 2) / 8);
+			for (unsigned int i = 0; i < o->n_sack; i++) {
+				o->sack[i].left = get32(p + 2 + 8 * i);
+				o->sack[i].right = get32(p + 6 + 8 * i);
+			}
+		}
 		break;
 	case OPT_TS:
 		if (olen == 10) {
@@ -144,6 +150,20 @@ tcp_opts_write(uint8_t *p, const struct tcp_opts *o)
 		p[n++] = OPT_WS;
 		p[n++] = 3;
 		p[n++] = o->wscale;
+	}
+	if (o->n_sack != 0 && !(o->flags & TCP_OPT_F_MSS)) {
+		/* RFC 2018 3: NOP NOP SACK; as many blocks as the space holds */
+		unsigned int k = RTE_MIN((unsigned int)o->n_sack, (TCP_OPT_MAX - n - 4) / 8);
+
+		p[n++] = OPT_NOP;
+		p[n++] = OPT_NOP;
+		p[n++] = OPT_SACK;
+		p[n++] = (uint8_t)(2 + 8 * k);
+		for (unsigned int i = 0; i < k; i++) {
+			put32(p + n, o->sack[i].left);
+			put32(p + n + 4, o->sack[i].right);
+			n += 8;
+		}
 	}
 	return n;
 }

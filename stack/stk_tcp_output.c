@@ -326,6 +326,9 @@ xmit(struct stk_conn *c, uint32_t seq, uint32_t len, uint8_t flags)
 		syn_opts(c, &o);
 	else if (c->flags & TF_TS)
 		o.flags = TCP_OPT_F_TS;
+	if ((c->flags & TF_SACK) && c->ooo_head != NULL &&
+	    (flags & (TCP_SYN | TCP_RST | TCP_ACK)) == TCP_ACK)
+		o.n_sack = (uint8_t)tcp_ooo_sack(c, o.sack, TCP_SACK_MAX);
 	if (o.flags & TCP_OPT_F_TS) {
 		o.tsval = tcp_ts_now(c);
 		o.tsecr = (flags & TCP_ACK) ? c->ts_recent : 0;
@@ -391,7 +394,7 @@ sent(struct stk_conn *c, uint32_t len, bool fin)
 static bool
 send_one(struct stk_conn *c, bool force)
 {
-	uint32_t mss = tcp_seg_mss(c), off = c->snd_nxt - c->sq_seq;
+	uint32_t mss = tcp_tx_mss(c), off = c->snd_nxt - c->sq_seq;
 	uint32_t avail, in_flight, wnd, usable, len;
 	bool retrans = seq_lt(c->snd_nxt, c->snd_max), fin;
 	uint8_t flags = TCP_ACK;
@@ -475,6 +478,20 @@ tcp_output_force(struct stk_conn *c)
 	output(c, true);
 }
 
+/* The sequence number of a segment without data: the highest sent, which
+ * stays acceptable while we go back after a timeout, unless it lies beyond
+ * the peer's window (data sent into a window that then closed): then the
+ * window's edge, as Linux's tcp_acceptable_seq(), or a peer with a zero
+ * window drops our ACKs, and both ends wait for each other. */
+static uint32_t
+acceptable_seq(const struct stk_conn *c)
+{
+	/* never below iss + 1: in SYN-RECEIVED snd_una is still the SYN's */
+	uint32_t edge = seq_max(c->snd_una + c->snd_wnd, c->iss + 1);
+
+	return seq_le(c->snd_max, edge) ? c->snd_max : edge;
+}
+
 void
 tcp_send_ack(struct stk_conn *c)
 {
@@ -489,9 +506,7 @@ tcp_send_ack(struct stk_conn *c)
 		c->flags &= ~TF_ACK_NOW;
 		return;
 	default:
-		/* the highest sequence sent: acceptable to the peer even while we
-		 * go back after a timeout (BSD does the same) */
-		xmit(c, c->snd_max, 0, TCP_ACK);
+		xmit(c, acceptable_seq(c), 0, TCP_ACK);
 		return;
 	}
 }
@@ -519,7 +534,7 @@ tcp_send_syn(struct stk_conn *c)
 void
 tcp_send_rst(struct stk_conn *c)
 {
-	xmit(c, c->snd_max, 0, TCP_RST | TCP_ACK);
+	xmit(c, acceptable_seq(c), 0, TCP_RST | TCP_ACK);
 }
 
 void
@@ -539,7 +554,7 @@ tcp_retransmit_head(struct stk_conn *c)
 	if (c->snd_una == c->snd_max)
 		return;
 	if (off <= c->sq_bytes) {
-		len = RTE_MIN(c->sq_bytes - off, tcp_seg_mss(c));
+		len = RTE_MIN(c->sq_bytes - off, tcp_tx_mss(c));
 		len = RTE_MIN(len, c->snd_max - c->snd_una);
 		if (len != 0)
 			len = sq_span(c, c->snd_una, len);

@@ -169,6 +169,8 @@ new_ack(struct stk_tcp *t, struct stk_conn *c, const struct tcp_seg *s)
 	}
 	c->rtx_n = 0;
 	c->persist_n = 0;
+	if ((c->flags & TF_UNDO) && (s->opts.flags & TCP_OPT_F_TS))
+		tcp_cc_check_spurious(c, s->opts.tsecr);
 	tcp_cc_ack(c, acked);
 	if (c->snd_una == c->snd_max)
 		tcp_timer_cancel(c, TCP_T_RTX);
@@ -260,10 +262,19 @@ rcv_ack(struct stk_tcp *t, struct stk_conn *c, struct tcp_seg *s)
 	/* RFC 5681 2: no data, no SYN/FIN, same ACK, same window, data out */
 	dup = s->len == 0 && !(s->flags & (TCP_SYN | TCP_FIN)) && s->ack == c->snd_una &&
 	      c->snd_una != c->snd_max && ((uint32_t)s->wnd << c->snd_wscale) == c->snd_wnd;
-	if (seq_gt(s->ack, c->snd_una))
+	if (seq_gt(s->ack, c->snd_una)) {
 		new_ack(t, c, s);
-	else if (dup)
+	} else if (s->ack == c->snd_una && s->opts.n_sack != 0 && (c->flags & TF_SACK)) {
+		/* newly SACKed segments count, whether the ACK carries data or
+		 * not; an ACK reporting nothing new (a D-SACK for a duplicate)
+		 * does not (RFC 6675 2) */
+		uint32_t n = tcp_cc_sack_news(c, &s->opts);
+
+		while (n-- > 0 && !tcp_dead(c))
+			tcp_cc_dupack(c);
+	} else if (dup) {
 		tcp_cc_dupack(c);
+	}
 	update_window(c, s);
 	return after_ack(c);
 }
@@ -308,7 +319,9 @@ rcv_out_of_order(struct stk_tcp *t, struct stk_conn *c, struct tcp_seg *s)
 	s->m = NULL;
 	TCP_INC(t->ctx, ooo_segments);
 	tcp_ooo_insert(c, m, s->seq);
-	c->flags |= TF_ACK_NOW; /* a dupack at once: the sender's fast retransmit */
+	/* a duplicate ACK at once (RFC 5681 4.2), and a pure one: a sender
+	 * does not count an ACK that carries data (Linux, BSD) */
+	tcp_send_ack(c);
 }
 
 /* Seventh: the segment text. */

@@ -197,6 +197,14 @@ tcpc_ok() {
 	shift
 	tcpc "$@" >"$TMP/$name.json" || rc=$?
 	if [ $rc -ne 0 ]; then
+		# both ends' view of what is left, for whoever reads the failure
+		{
+			echo "--- gateway connections, TCP counters and drops ---"
+			ctl conns --limit 10 || true
+			ctl_json stats | jq -c '.totals.tcp, [.totals.drops | to_entries[] | select(.value > 0)]' || true
+			echo "--- peer sockets ---"
+			in_peer ss -tin || true
+		} >&2
 		[ $rc -eq 124 ] && fail "$name: client timed out after ${TCPC_TIMEOUT:-120}s"
 		fail "$name: $(jq -r '.error // "client failed"' "$TMP/$name.json" 2>/dev/null || echo "client exit $rc")"
 	fi

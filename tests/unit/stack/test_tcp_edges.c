@@ -4,7 +4,9 @@
  * closed window, a timeout while the peer's window is closed, shutdown
  * before the handshake ends, close after shutdown, a second FIN, the
  * out-of-order queue refused by worker memory, a RST after a simultaneous
- * open, an application without a data callback, empty mbufs in a chain.
+ * open, an application without a data callback, empty mbufs in a chain,
+ * the sequence number of ACKs and RSTs once the peer's window shrank below
+ * what we sent into it.
  */
 #include "ut_tcp.h"
 
@@ -216,6 +218,60 @@ test_empty_mbufs_in_chain(void **state)
 	assert_int_equal(stk_conn_send(app.c, NULL), -EINVAL);
 }
 
+/* Our pure ACKs and RSTs must stay acceptable to a peer whose window
+ * closed after we sent into it: seq at its window's edge, not snd_max. */
+static void
+test_ack_seq_within_shrunk_window(void **state)
+{
+	struct ut_peer p = {0};
+	uint8_t b[100] = {0};
+	struct ut_out o;
+	uint32_t una;
+
+	(void)state;
+	ut_passive_open(&p);
+	una = app.c->snd_una;
+	ut_peer_send(&p, TCP_ACK, b, sizeof(b));
+	assert_int_equal(ut_send(app.c, ut_data_mbuf(3000, 0)), 0);
+	assert_int_equal(app.c->snd_max, una + 3000);
+	/* a duplicate of the peer's data: an ACK at snd_max while it fits */
+	ut_tx_clear();
+	ut_peer_raw(&p, TCP_ACK, p.snd_nxt - 100, p.rcv_nxt, b, 100);
+	ut_tcp_last(&o);
+	assert_int_equal(o.len, 0);
+	assert_int_equal(o.seq, una + 3000);
+	/* the peer takes 1000 bytes and offers 500 more: its edge is una + 1500 */
+	p.rcv_nxt = una + 1000;
+	p.wnd = 500;
+	ut_peer_send(&p, TCP_ACK, NULL, 0);
+	assert_int_equal(app.c->snd_wnd, 500);
+	ut_tx_clear();
+	ut_peer_raw(&p, TCP_ACK, p.snd_nxt - 100, p.rcv_nxt, b, 100);
+	assert_int_equal(ut.n_tx, 1);
+	ut_tcp_last(&o);
+	assert_int_equal(o.flags, TCP_ACK);
+	assert_int_equal(o.len, 0);
+	assert_int_equal(o.seq, una + 1500);
+	assert_int_equal(o.ack, p.snd_nxt);
+	/* closed: the edge is snd_una */
+	p.rcv_nxt = una + 2000;
+	p.wnd = 0;
+	ut_peer_send(&p, TCP_ACK, NULL, 0);
+	ut_tx_clear();
+	ut_peer_raw(&p, TCP_ACK, p.snd_nxt - 100, p.rcv_nxt, b, 100);
+	ut_tcp_last(&o);
+	assert_int_equal(o.len, 0);
+	assert_int_equal(o.seq, una + 2000);
+	/* a RST too */
+	ut_tx_clear();
+	stk_conn_abort(app.c);
+	ut_flush();
+	assert_int_equal(ut.n_tx, 1);
+	ut_tcp_last(&o);
+	assert_true(o.flags & TCP_RST);
+	assert_int_equal(o.seq, una + 2000);
+}
+
 int
 main(void)
 {
@@ -229,6 +285,7 @@ main(void)
 		UT_TCP_TEST(test_rst_after_simultaneous_open),
 		UT_TCP_TEST(test_no_data_callback),
 		UT_TCP_TEST(test_empty_mbufs_in_chain),
+		UT_TCP_TEST(test_ack_seq_within_shrunk_window),
 	};
 
 	return ut_main("test_tcp_edges", tests, RTE_DIM(tests));

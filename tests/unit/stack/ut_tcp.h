@@ -93,10 +93,15 @@ struct ut_out {
 	uint8_t flags;
 	uint16_t wnd;
 	/* options */
-	bool has_mss, has_ws, has_sackok, has_ts;
+	bool has_mss, has_ws, has_sackok, has_ts, has_sack;
 	uint16_t mss;
 	uint8_t ws;
 	uint32_t tsval, tsecr;
+	uint8_t n_sack; /* SACK blocks, as sent */
+	struct {
+		uint32_t left, right;
+	} sack[4];
+	uint32_t olen; /* option bytes (TCP header length - 20) */
 	uint32_t len;
 	uint8_t data[2048];
 };
@@ -142,6 +147,7 @@ ut_tcp_out(unsigned int i, struct ut_out *o)
 	thl = (size_t)(t[12] >> 4) * 4;
 	o->flags = t[13];
 	o->wnd = ut_get16(t + 14);
+	o->olen = (uint32_t)(thl - 20);
 	for (size_t k = 20; k < thl;) {
 		uint8_t kind = t[k];
 
@@ -151,6 +157,7 @@ ut_tcp_out(unsigned int i, struct ut_out *o)
 			k++;
 			continue;
 		}
+		assert_true(k + 1 < thl && t[k + 1] >= 2 && k + t[k + 1] <= thl);
 		if (kind == 2) {
 			o->has_mss = true;
 			o->mss = ut_get16(t + k + 2);
@@ -163,8 +170,17 @@ ut_tcp_out(unsigned int i, struct ut_out *o)
 			o->has_ts = true;
 			o->tsval = ut_get32(t + k + 2);
 			o->tsecr = ut_get32(t + k + 6);
+		} else if (kind == 5) {
+			/* whole blocks only, at most four (RFC 2018 3) */
+			assert_int_equal((t[k + 1] - 2) % 8, 0);
+			assert_true(t[k + 1] >= 10 && t[k + 1] <= 34);
+			o->has_sack = true;
+			o->n_sack = (uint8_t)((t[k + 1] - 2) / 8);
+			for (unsigned int j = 0; j < o->n_sack; j++) {
+				o->sack[j].left = ut_get32(t + k + 2 + 8 * j);
+				o->sack[j].right = ut_get32(t + k + 6 + 8 * j);
+			}
 		}
-		assert_true(t[k + 1] >= 2);
 		k += t[k + 1];
 	}
 	o->len = (uint32_t)(tl - thl);
