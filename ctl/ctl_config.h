@@ -136,6 +136,9 @@ struct ctl_tcp_conf {
 	uint32_t keepalive_probes;	       /* 9 */
 	uint32_t syn_retries;		       /* 5 */
 	uint64_t fin_wait2_timeout_us;	       /* "60s" */
+	uint32_t syn_backlog;		       /* 4096 */
+	bool syncookies;		       /* default true */
+	uint32_t challenge_ack_limit;	       /* per second per worker, 1000 (0: none) */
 	uint16_t ephemeral_min, ephemeral_max; /* [ 32768, 60999 ] */
 };
 

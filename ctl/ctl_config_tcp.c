@@ -26,7 +26,7 @@
 _Static_assert(sizeof(enum ctl_listener_type) == 4 && sizeof(int) == 4,
 	       "cfg_choice stores enums as 32-bit integers");
 
-static const char *const cc_words[] = {"newreno", NULL};
+static const char *const cc_words[] = {"newreno", "cubic", NULL}; /* enum stk_cc */
 static const char *const type_words[] = {"echo", "discard", "source", NULL};
 
 void
@@ -54,6 +54,9 @@ cfg_tcp_defaults(struct ctl_tcp_conf *t)
 		.keepalive_probes = 9,
 		.syn_retries = 5,
 		.fin_wait2_timeout_us = 60 * SEC,
+		.syn_backlog = 4096,
+		.syncookies = true,
+		.challenge_ack_limit = 1000,
 		.ephemeral_min = 32768,
 		.ephemeral_max = 60999,
 	};
@@ -119,6 +122,9 @@ static const struct cfg_kw tcp_kws[] = {
 	{"syn_retries", cfg_uint, TCP(syn_retries), .min = 1, .max = 20},
 	{"fin_wait2_timeout", cfg_duration, TCP(fin_wait2_timeout_us), .min = 1 * SEC,
 	 .max = 3600 * SEC},
+	{"syn_backlog", cfg_uint, TCP(syn_backlog), .min = 1, .max = 1048576},
+	{"syncookies", cfg_bool, TCP(syncookies)},
+	{"challenge_ack_limit", cfg_uint, TCP(challenge_ack_limit), .min = 0, .max = 1000000},
 	{"ephemeral_ports", ephemeral},
 	{NULL},
 };

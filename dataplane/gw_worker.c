@@ -429,6 +429,9 @@ tcp_conf(struct stk_tcp_conf *t, const struct ctl_tcp_conf *c)
 	t->keepalive_probes = c->keepalive_probes;
 	t->syn_retries = c->syn_retries;
 	t->fin_wait2_us = c->fin_wait2_timeout_us;
+	t->syn_backlog = c->syn_backlog;
+	t->syncookies = c->syncookies;
+	t->challenge_ack_limit = c->challenge_ack_limit;
 	t->eph_port_min = c->ephemeral_min;
 	t->eph_port_max = c->ephemeral_max;
 }

@@ -125,7 +125,7 @@ struct stk_arp_conf {
 
 /* TCP settings (part of stk_conf). stk_tcp_conf_defaults() fills sane values.
  * max_conns == 0 turns TCP off: segments are dropped as no_socket. */
-enum stk_cc { STK_CC_NEWRENO, STK_CC_MAX };
+enum stk_cc { STK_CC_NEWRENO, STK_CC_CUBIC, STK_CC_MAX };
 struct stk_tcp_conf {
 	uint32_t max_conns;	/* connections per worker (table size); over it: counted drop */
 	uint32_t max_listeners; /* per worker */
@@ -135,7 +135,7 @@ struct stk_tcp_conf {
 	uint32_t ooo_max;	 /* out-of-order segments held per connection */
 	bool opt_wscale;	 /* offer/accept window scaling (RFC 7323) */
 	bool opt_timestamps;	 /* offer/accept timestamps (RTT measurement) */
-	bool opt_sack;		 /* offer/accept SACK-permitted (blocks come in part 2) */
+	bool opt_sack;		 /* offer/accept SACK-permitted, send blocks, SACK recovery */
 	bool nagle;		 /* default off */
 	enum stk_cc cc;
 	uint64_t rto_min_us;	    /* default 200 ms */
@@ -146,9 +146,12 @@ struct stk_tcp_conf {
 	uint64_t keepalive_idle_us; /* 0: keepalives off unless a connection asks */
 	uint64_t keepalive_intvl_us;
 	uint32_t keepalive_probes;
-	uint32_t syn_retries;  /* SYN / SYN-ACK retransmissions before giving up */
-	uint64_t fin_wait2_us; /* orphaned FIN-WAIT-2 timeout */
-	uint16_t eph_port_min; /* local ports for outgoing connections */
+	uint32_t syn_retries;	      /* SYN / SYN-ACK retransmissions before giving up */
+	uint64_t fin_wait2_us;	      /* orphaned FIN-WAIT-2 timeout */
+	uint32_t syn_backlog;	      /* half-open connections per listener; beyond: cookies */
+	bool syncookies;	      /* answer SYNs with cookies when the backlog is full */
+	uint32_t challenge_ack_limit; /* RFC 5961 challenge ACKs per second per worker (0: none) */
+	uint16_t eph_port_min;	      /* local ports for outgoing connections */
 	uint16_t eph_port_max;
 };
 void stk_tcp_conf_defaults(struct stk_tcp_conf *t);
@@ -216,7 +219,11 @@ struct stk_conf {
 	X(TCP_OOO_FULL, "tcp_ooo_full")                                                            \
 	X(TCP_MEM, "tcp_mem_limited")                                                              \
 	X(TCP_DATA_CLOSED, "tcp_data_after_close")                                                 \
-	X(TCP_ICMP_IGNORED, "tcp_icmp_ignored")
+	X(TCP_ICMP_IGNORED, "tcp_icmp_ignored")                                                    \
+	X(TCP_PAWS, "tcp_paws_rejected")                                                           \
+	X(TCP_ACK_OLD, "tcp_ack_too_old")                                                          \
+	X(TCP_RST_CHALLENGED, "tcp_rst_challenged")                                                \
+	X(TCP_COOKIE_BAD, "tcp_syncookie_invalid")
 
 enum stk_drop {
 #define STK_DROP_ENUM(e, s) STK_DROP_##e,
@@ -442,6 +449,17 @@ unsigned int stk_tcp_foreach(const struct stk_ctx *ctx, stk_conn_info_fn fn, voi
 	X(retrans_segs)                                                                            \
 	X(fast_retransmits)                                                                        \
 	X(spurious_recoveries)                                                                     \
+	X(sack_recoveries)                                                                         \
+	X(lost_retransmits)                                                                        \
+	X(sack_blocks_invalid)                                                                     \
+	X(dsacks_in)                                                                               \
+	X(tlp_probes)                                                                              \
+	X(syncookies_sent)                                                                         \
+	X(syncookies_validated)                                                                    \
+	X(syncookies_failed)                                                                       \
+	X(challenge_acks)                                                                          \
+	X(challenge_acks_limited)                                                                  \
+	X(tw_reused)                                                                               \
 	X(rto_expiries)                                                                            \
 	X(zero_window_probes)                                                                      \
 	X(keepalive_probes)                                                                        \

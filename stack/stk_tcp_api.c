@@ -40,6 +40,9 @@ stk_tcp_conf_defaults(struct stk_tcp_conf *t)
 	t->keepalive_probes = 9;
 	t->syn_retries = 5;
 	t->fin_wait2_us = 60000000;
+	t->syn_backlog = 4096;
+	t->syncookies = true;
+	t->challenge_ack_limit = 1000; /* Linux's tcp_challenge_ack_limit */
 	t->eph_port_min = 32768;
 	t->eph_port_max = 60999;
 }

@@ -7,13 +7,16 @@
  * grows with the reordering seen (as Linux's tp->reordering), and the table of
  * algorithms (stk_tcp_cc_*.c) that decide the windows. Owning worker only.
  *
- * SACK-based recovery (RFC 6675) replaces the dupack half of this file in
- * part 2; algorithms only see init/on_ack/on_loss/on_rto/on_idle.
+ * With SACK the scoreboard (stk_tcp_sack.c) drives loss detection and the
+ * recovery (RFC 6675) with proportional rate reduction (RFC 6937); without
+ * it, dupacks and NewReno's partial ACKs do. Algorithms only see
+ * init/on_ack/on_loss/on_rto/on_idle and the optional undo.
  */
 #include "stk_tcp_internal.h"
 
 static const struct tcp_cc_ops *const cc_table[STK_CC_MAX] = {
 	[STK_CC_NEWRENO] = &tcp_cc_newreno,
+	[STK_CC_CUBIC] = &tcp_cc_cubic,
 };
 
 const struct tcp_cc_ops *
@@ -30,6 +33,18 @@ tcp_cc_send_cwnd(const struct stk_conn *c)
 	if (!(c->flags & TF_RECOVERY) && c->dupacks > 0 && c->dupacks < c->dupthresh)
 		return c->cwnd + (uint32_t)c->dupacks * tcp_seg_mss(c);
 	return c->cwnd;
+}
+
+/* RFC 3522: the retransmission's timestamp tells the answers apart. */
+static void
+undo_save(struct stk_conn *c)
+{
+	if (!(c->flags & TF_TS))
+		return;
+	c->flags |= TF_UNDO;
+	c->undo_cwnd = c->cwnd;
+	c->undo_ssthresh = c->ssthresh;
+	c->undo_tsval = tcp_ts_now(c);
 }
 
 void
@@ -53,8 +68,82 @@ tcp_cc_check_spurious(struct stk_conn *c, uint32_t tsecr)
 	}
 	c->cwnd = RTE_MAX(c->cwnd, c->undo_cwnd);
 	c->ssthresh = RTE_MAX(c->ssthresh, c->undo_ssthresh);
-	c->flags &= ~TF_RECOVERY;
+	if (c->cc->undo != NULL)
+		c->cc->undo(c); /* the algorithm's own state (CUBIC's W_max, epoch) */
+	c->flags &= ~(TF_RECOVERY | TF_SACK_RECOVERY);
 	c->recover = c->snd_una - 1; /* the next loss may start a recovery at once */
+}
+
+/* RFC 6937: cwnd for this ACK of a SACK recovery that delivered bytes. */
+static void
+prr_step(struct stk_conn *c, uint32_t delivered)
+{
+	uint32_t mss = tcp_seg_mss(c), pipe = tcp_sb_pipe(c);
+	int64_t sndcnt;
+
+	c->prr_delivered += delivered;
+	if (pipe > c->ssthresh) {
+		/* proportional: ssthresh / RecoverFS of what was delivered */
+		uint64_t fs = RTE_MAX(c->recover_fs, 1u);
+
+		sndcnt = (int64_t)(((uint64_t)c->prr_delivered * c->ssthresh + fs - 1) / fs) -
+			 c->prr_out;
+	} else {
+		/* slow start reduction bound: back up to ssthresh, not faster
+		 * than what was delivered plus one segment */
+		int64_t lim = RTE_MAX((int64_t)c->prr_delivered - c->prr_out, (int64_t)delivered);
+
+		sndcnt = RTE_MIN((int64_t)c->ssthresh - pipe, lim + mss);
+	}
+	c->cwnd = pipe + (uint32_t)RTE_MAX(sndcnt, (int64_t)0);
+}
+
+/* A retransmission is lost too when data sent after it is SACKed well
+ * beyond it while its hole stays open (what RACK sees by time, seen here by
+ * sequence: new data follows retransmissions during a recovery). Then the
+ * holes below HighRxt are sent again, without waiting for the RTO. */
+static void
+lost_retransmissions(struct stk_conn *c)
+{
+	uint32_t margin = (uint32_t)(c->dupthresh - 1) * tcp_seg_mss(c);
+
+	if (!seq_gt(c->high_rxt, c->snd_una) || c->sb_n == 0 ||
+	    !seq_gt(c->sack_high, c->rxt_round + margin))
+		return;
+	TCP_INC(c->ctx, lost_retransmits);
+	c->high_rxt = c->snd_una;
+	c->rxt_round = c->snd_max;
+}
+
+/* RFC 6675 5: a loss detected with the scoreboard. */
+static void
+sack_recovery_start(struct stk_conn *c)
+{
+	uint32_t delivered = c->sb_news, n;
+
+	c->recover = c->snd_max;
+	c->flags |= TF_RECOVERY | TF_SACK_RECOVERY;
+	undo_save(c);
+	c->cc->on_loss(c);
+	c->prr_delivered = 0;
+	c->prr_out = 0;
+	c->recover_fs = tcp_flight(c);
+	c->high_rxt = c->snd_una;
+	TCP_INC(c->ctx, fast_retransmits);
+	TCP_INC(c->ctx, sack_recoveries);
+	/* the first lost segment goes at once, whatever PRR says */
+	n = tcp_retransmit_at(c, c->snd_una, UINT32_MAX);
+	c->prr_out += n;
+	c->high_rxt = c->snd_una + n;
+	c->rxt_round = c->snd_max;
+	prr_step(c, delivered);
+}
+
+static bool
+sack_loss(const struct stk_conn *c)
+{
+	return c->sb_n > 0 && seq_gt(tcp_sb_lost_edge(c), c->snd_una) &&
+	       seq_gt(c->snd_una, c->recover);
 }
 
 void
@@ -66,6 +155,19 @@ tcp_cc_ack(struct stk_conn *c, uint32_t acked)
 	if (!(c->flags & TF_RECOVERY)) {
 		if (acked != 0)
 			c->cc->on_ack(c, acked);
+		if (sack_loss(c))
+			sack_recovery_start(c); /* what is left behind SACKs is lost */
+		return;
+	}
+	if (c->flags & TF_SACK_RECOVERY) {
+		if (seq_ge(c->snd_una, c->recover)) {
+			/* RFC 6937: the recovery ends at ssthresh */
+			c->flags &= ~(TF_RECOVERY | TF_SACK_RECOVERY);
+			c->cwnd = c->ssthresh;
+			return;
+		}
+		lost_retransmissions(c);
+		prr_step(c, acked + c->sb_news);
 		return;
 	}
 	if (seq_ge(c->snd_una, c->recover)) {
@@ -101,51 +203,35 @@ tcp_cc_dupack(struct stk_conn *c)
 		return;
 	c->recover = c->snd_max;
 	c->flags |= TF_RECOVERY;
-	if (c->flags & TF_TS) {
-		/* RFC 3522: the retransmission's timestamp tells the answers apart */
-		c->flags |= TF_UNDO;
-		c->undo_cwnd = c->cwnd;
-		c->undo_ssthresh = c->ssthresh;
-		c->undo_tsval = tcp_ts_now(c);
-	}
+	undo_save(c);
 	c->cc->on_loss(c);
+	/* RFC 5681 3.2 step 3: inflated by the segments that left (three,
+	 * or the raised threshold's worth) */
+	c->cwnd += (uint32_t)c->dupacks * tcp_seg_mss(c);
 	TCP_INC(c->ctx, fast_retransmits);
 	tcp_retransmit_head(c);
 }
 
-uint32_t
-tcp_cc_sack_news(struct stk_conn *c, const struct tcp_opts *o)
+void
+tcp_cc_sack_dup(struct stk_conn *c)
 {
-	uint32_t mss = tcp_seg_mss(c), news = 0, high = c->snd_una, cur;
-	struct tcp_sack_block b[TCP_SACK_MAX];
-	unsigned int n = 0;
+	uint32_t mss = tcp_seg_mss(c), n;
 
-	if (seq_gt(c->sack_high, c->snd_una) && seq_le(c->sack_high, c->snd_max))
-		high = c->sack_high; /* still meaningful: nothing acked it yet */
-	/* the parts above high of blocks within what is in flight (not
-	 * D-SACKs, not bogus), in any order: sorted, then overlaps merged */
-	for (unsigned int i = 0; i < o->n_sack && i < TCP_SACK_MAX; i++) {
-		struct tcp_sack_block x = o->sack[i];
-		unsigned int j = n;
-
-		if (!seq_lt(x.left, x.right) || !seq_gt(x.left, c->snd_una) ||
-		    seq_gt(x.right, c->snd_max) || !seq_gt(x.right, high))
-			continue;
-		x.left = seq_max(x.left, high);
-		for (; j > 0 && seq_gt(b[j - 1].left, x.left); j--)
-			b[j] = b[j - 1];
-		b[j] = x;
-		n++;
+	if (c->sb_news == 0)
+		return;
+	n = RTE_MIN((c->sb_news + mss - 1) / mss, 64u);
+	if (c->flags & TF_SACK_RECOVERY) {
+		lost_retransmissions(c);
+		prr_step(c, c->sb_news);
+		return;
 	}
-	cur = high;
-	for (unsigned int i = 0; i < n; i++) {
-		if (seq_gt(b[i].right, cur)) {
-			news += b[i].right - seq_max(b[i].left, cur);
-			cur = b[i].right;
-		}
+	c->dupacks = (uint8_t)RTE_MIN(c->dupacks + n, (uint32_t)UINT8_MAX);
+	if (c->flags & TF_RECOVERY) {
+		c->cwnd += n * mss; /* a NewReno recovery begun before SACKs came */
+		return;
 	}
-	c->sack_high = cur;
-	return news == 0 ? 0 : RTE_MIN((news + mss - 1) / mss, 64u);
+	if ((c->dupacks >= c->dupthresh && seq_gt(c->snd_una, c->recover)) || sack_loss(c))
+		sack_recovery_start(c);
 }
 
 void
@@ -164,7 +250,7 @@ tcp_cc_rto(struct stk_conn *c)
 	/* on_rto still sees TF_RECOVERY: a timeout inside a recovery is the
 	 * same loss episode, already paid for with one reduction */
 	c->cc->on_rto(c);
-	c->flags &= ~TF_RECOVERY;
+	c->flags &= ~(TF_RECOVERY | TF_SACK_RECOVERY);
 	c->dupacks = 0;
 	c->recover = c->snd_max;
 }

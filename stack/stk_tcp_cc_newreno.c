@@ -53,7 +53,7 @@ static void
 nr_on_loss(struct stk_conn *c)
 {
 	c->ssthresh = half_flight(c);
-	c->cwnd = c->ssthresh + 3 * tcp_seg_mss(c);
+	c->cwnd = c->ssthresh;
 	c->bytes_acked = 0;
 }
 

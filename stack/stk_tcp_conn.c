@@ -274,6 +274,7 @@ stk_tcp_init(struct stk_ctx *ctx)
 	t->tsc_us = RTE_MAX(rte_get_tsc_hz() / 1000000, (uint64_t)1);
 	t->tick_tsc = t->tsc_us * TCP_TICK_US;
 	t->rcv_wscale = tc->opt_wscale ? wscale_for(tc->rcv_buf) : 0;
+	tcp_cookie_init(t);
 	t->now = 0; /* the first stk_input/stk_poll sets the clock (tests use virtual ones) */
 	rc = tables_init(t, ctx->conf.socket);
 	if (rc == 0)
@@ -570,8 +571,9 @@ tcp_listener_add(struct stk_tcp *t, uint32_t addr, uint16_t port, struct stk_lis
 	l->addr = addr;
 	l->port = port;
 	l->half_open = 0;
-	/* SYN floods may hold at most half of the table (SYN cookies: part 2) */
-	l->half_open_max = RTE_MAX(t->conf.max_conns / 2, 1u);
+	/* beyond it SYNs are answered with cookies (or dropped) */
+	l->half_open_max = RTE_MAX(RTE_MIN(t->conf.syn_backlog, t->conf.max_conns), 1u);
+	l->cookie_until = 0;
 	t->n_lsns++;
 	*out = l;
 	return 0;

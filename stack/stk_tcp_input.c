@@ -2,9 +2,11 @@
 /*
  * stk_tcp_input.c - TCP segment arrival: validation (each failure a drop
  * reason), the state x flags dispatch table, LISTEN and SYN-SENT (RFC 9293
- * 3.10.7.2-3), and the transitions that open and end connections (set-up,
- * establishment, TIME-WAIT, the end with its callbacks). The synchronized
- * states are in stk_tcp_rcv.c. Owning worker only.
+ * 3.10.7.2-3; a listener whose backlog is full answers with SYN cookies,
+ * stk_tcp_cookie.c, and an ACK may bring one back), and the transitions
+ * that open and end connections (set-up, establishment, TIME-WAIT, the end
+ * with its callbacks). The synchronized states are in stk_tcp_rcv.c. Owning
+ * worker only.
  *
  * The dispatch table decides from the state and the SYN/ACK/RST/FIN bits
  * alone whether a segment is processed, answered with a RST or dropped, and
@@ -36,6 +38,7 @@ enum tcp_action {
 	TA_SYN_SENT,  /* 3.10.7.3 */
 	TA_SYNCED,    /* 3.10.7.4 */
 	TA_TIME_WAIT, /* TIME-WAIT: ACK retransmitted FINs, maybe reuse the pair */
+	TA_COOKIE,    /* an ACK for a listener: a SYN cookie coming back, or a RST */
 };
 
 #define FI_SYN 1
@@ -65,7 +68,8 @@ static const struct disp_rule rules[] = {
 
 	{SB(LISTEN), 0, 0, TA_DROP, STK_DROP_TCP_FLAGS},
 	{SB(LISTEN), FI_SYN, FI_ACK, TA_LISTEN, STK_DROP_MAX},
-	{SB(LISTEN), FI_ACK, 0, TA_RST, STK_DROP_TCP_LISTEN_ACK},
+	{SB(LISTEN), FI_ACK, 0, TA_COOKIE, STK_DROP_TCP_LISTEN_ACK},
+	{SB(LISTEN), FI_SYN | FI_ACK, 0, TA_RST, STK_DROP_TCP_LISTEN_ACK},
 	{SB(LISTEN), FI_RST, 0, TA_DROP, STK_DROP_TCP_RST_IGNORED},
 
 	{SB(SYN_SENT), 0, 0, TA_DROP, STK_DROP_TCP_FLAGS},
@@ -294,6 +298,7 @@ negotiate(struct stk_conn *c, const struct tcp_opts *o)
 	if (tc->opt_timestamps && (o->flags & TCP_OPT_F_TS)) {
 		c->flags |= TF_TS;
 		c->ts_recent = o->tsval;
+		c->ts_recent_tsc = conn_tcp(c)->now;
 	}
 	if (tc->opt_sack && (o->flags & TCP_OPT_F_SACKOK))
 		c->flags |= TF_SACK;
@@ -392,20 +397,58 @@ tcp_establish(struct stk_tcp *t, struct stk_conn *c)
 /* ------------------------------------------------------------------ */
 /* LISTEN and SYN-SENT                                                  */
 
+static void
+reply_rst(struct stk_ctx *ctx, const struct tcp_seg *s)
+{
+	tcp_send_rst_reply(ctx, s->saddr, s->daddr, s->sport, s->dport, s->seq, s->ack, s->flags,
+			   s->len);
+}
+
+/* The window of a SYN-ACK (never scaled): what tcp_rcv_window offers a
+ * fresh connection. */
+static uint16_t
+syn_window(const struct stk_tcp *t)
+{
+	return (uint16_t)RTE_MIN(t->conf.rcv_buf, TCP_MAX_WINDOW);
+}
+
+/* A SYN with no room for it: a SYN-ACK whose ISN is a cookie, nothing kept. */
+static void
+send_cookie(struct stk_tcp *t, struct stk_listener *l, const struct tcp_seg *s)
+{
+	struct tcp_opts o = {0};
+	struct tcp_cookie ck;
+	uint32_t isn;
+
+	isn = tcp_cookie_make(t, s, &ck, &o.tsval);
+	o.flags = TCP_OPT_F_MSS | ck.flags;
+	o.mss = tcp_route_mss(t->ctx, s->saddr, s->port_idx);
+	o.wscale = (uint8_t)t->rcv_wscale;
+	o.tsecr = s->opts.tsval;
+	tcp_send_stateless(t->ctx, s->daddr, s->saddr, s->dport, s->sport, isn, s->seq + 1,
+			   TCP_SYN | TCP_ACK, syn_window(t), &o);
+	/* ACKs to l are checked for cookies while one may still be valid */
+	l->cookie_until = t->now + 2 * TCP_COOKIE_SLOT_US * t->tsc_us;
+	TCP_INC(t->ctx, syncookies_sent);
+}
+
 void
 tcp_rcv_listen(struct stk_tcp *t, struct stk_listener *l, struct tcp_seg *s)
 {
-	struct stk_conn *c;
+	bool full = l->half_open >= l->half_open_max;
+	struct stk_conn *c = NULL;
 
-	if (l->half_open >= l->half_open_max) {
-		/* part 2: a SYN cookie answers here instead */
-		TCP_INC(t->ctx, listen_overflows);
-		s->drop = STK_DROP_TCP_LISTEN_OVERFLOW;
-		return;
-	}
-	c = tcp_conn_alloc(t, s->daddr, s->saddr, s->dport, s->sport);
+	if (!full)
+		c = tcp_conn_alloc(t, s->daddr, s->saddr, s->dport, s->sport);
 	if (c == NULL) {
-		s->drop = STK_DROP_TCP_CONN_FULL;
+		if (t->conf.syncookies) {
+			send_cookie(t, l, s);
+		} else if (full) {
+			TCP_INC(t->ctx, listen_overflows);
+			s->drop = STK_DROP_TCP_LISTEN_OVERFLOW;
+		} else {
+			s->drop = STK_DROP_TCP_CONN_FULL;
+		}
 		return;
 	}
 	c->flags |= TF_PASSIVE;
@@ -425,6 +468,71 @@ tcp_rcv_listen(struct stk_tcp *t, struct stk_listener *l, struct tcp_seg *s)
 	TCP_INC(t->ctx, passive_opens);
 	tcp_send_syn(c);
 	tcp_rtx_arm(c);
+}
+
+/* A valid cookie: the connection its SYN would have opened, put in
+ * SYN-RECEIVED as if the SYN-ACK had gone out from it, so that the ACK
+ * completes it the ordinary way (accepted, then its data and FIN). */
+static void
+cookie_open(struct stk_tcp *t, struct stk_listener *l, struct tcp_seg *s,
+	    const struct tcp_cookie *ck)
+{
+	struct tcp_opts o = {.flags = (uint8_t)(TCP_OPT_F_MSS | ck->flags),
+			     .mss = ck->mss,
+			     .wscale = ck->wscale,
+			     .tsval = s->opts.tsval};
+	struct stk_conn *c = tcp_conn_alloc(t, s->daddr, s->saddr, s->dport, s->sport);
+
+	if (c == NULL) {
+		s->drop = STK_DROP_TCP_CONN_FULL;
+		return;
+	}
+	c->flags |= TF_PASSIVE;
+	c->lsn_idx = l->idx;
+	c->lsn_gen = l->gen;
+	c->ops = l->ops;
+	c->app_ctx = l->lctx;
+	tcp_conn_init(c, s->port_idx);
+	c->iss = s->ack - 1;
+	c->snd_una = c->recover = c->iss;
+	c->snd_nxt = c->snd_max = c->sq_seq = c->iss + 1;
+	negotiate(c, &o);
+	c->irs = s->seq - 1;
+	c->rcv_nxt = s->seq;
+	c->rcv_adv = s->seq + syn_window(t);
+	c->snd_wl1 = c->irs;
+	c->snd_wl2 = c->iss;
+	l->half_open++; /* leaving SYN-RECEIVED gives it back */
+	tcp_set_state(c, STK_TCP_SYN_RECEIVED);
+	TCP_INC(t->ctx, passive_opens);
+	tcp_rcv_synced(t, c, s);
+	/* not completed (a check of the synchronized states refused the
+	 * segment): no SYN-ACK of ours would ever be retransmitted for it */
+	if (!tcp_dead(c) && c->state == STK_TCP_SYN_RECEIVED)
+		tcp_conn_release(c);
+}
+
+/* An ACK for a listener: the end of a handshake answered with a cookie, or
+ * a stray (RST). Cookies are only looked for while one of l's may be valid
+ * (as Linux's tcp_synq_no_recent_overflow): other ACKs keep their reason. */
+static void
+rcv_listen_ack(struct stk_tcp *t, struct stk_listener *l, struct tcp_seg *s, uint8_t why)
+{
+	struct tcp_cookie ck;
+
+	if (t->now >= l->cookie_until) {
+		reply_rst(t->ctx, s);
+		s->drop = why;
+		return;
+	}
+	if (tcp_cookie_check(t, s, &ck) != 0) {
+		TCP_INC(t->ctx, syncookies_failed);
+		reply_rst(t->ctx, s);
+		s->drop = STK_DROP_TCP_COOKIE_BAD;
+		return;
+	}
+	TCP_INC(t->ctx, syncookies_validated);
+	cookie_open(t, l, s, &ck);
 }
 
 /* RFC 9293 3.10.7.3 */
@@ -479,13 +587,6 @@ rcv_syn_sent(struct stk_tcp *t, struct stk_conn *c, struct tcp_seg *s)
 /* ------------------------------------------------------------------ */
 /* Entry                                                                */
 
-static void
-reply_rst(struct stk_ctx *ctx, const struct tcp_seg *s)
-{
-	tcp_send_rst_reply(ctx, s->saddr, s->daddr, s->sport, s->dport, s->seq, s->ack, s->flags,
-			   s->len);
-}
-
 void
 stk_tcp_input(struct stk_ctx *ctx, uint16_t port_idx, struct rte_mbuf *m, uint32_t ihl,
 	      uint64_t now)
@@ -524,6 +625,9 @@ stk_tcp_input(struct stk_ctx *ctx, uint16_t port_idx, struct rte_mbuf *m, uint32
 		break;
 	case TA_LISTEN:
 		tcp_rcv_listen(t, l, &s);
+		break;
+	case TA_COOKIE:
+		rcv_listen_ack(t, l, &s, d.drop);
 		break;
 	case TA_SYN_SENT:
 		rcv_syn_sent(t, c, &s);

@@ -18,6 +18,9 @@
  *   stk_tcp_cc.c          loss detection and recovery (RFC 5681/6582/3042),
  *                         the table of congestion controls
  *   stk_tcp_cc_newreno.c  NewReno's window policy
+ *   stk_tcp_cc_cubic.c    CUBIC's (RFC 9438; state in stk_tcp_cc_cubic.h)
+ *   stk_tcp_challenge.c   RFC 5961 challenge ACKs and their rate limit
+ *   stk_tcp_cookie.c      SYN cookies (encoding, checking)
  *   stk_tcp_api.c         the public API of stk.h
  */
 #ifndef MESHGW_STK_TCP_INTERNAL_H
@@ -52,12 +55,16 @@
 #define TCP_MAX_WSCALE	   14
 #define TCP_MAX_WINDOW	   65535u
 #define TCP_TTL		   64
-#define TCP_MAX_RETRIES	   15	/* RTO expiries in a row before ETIMEDOUT (Linux tcp_retries2) */
-#define TCP_MAX_TX_SEGS	   16	/* mbuf pieces of payload per segment; longer chains are cut */
-#define TCP_TICK_US	   100	/* timer wheel granularity */
-#define TCP_DUPTHRESH	   3	/* RFC 5681; raised per connection by reordering */
-#define TCP_REORDER_MAX	   127	/* the highest it goes (Linux: 300) */
-#define TCP_WHEEL_SLOTS	   4096 /* one rotation: 409.6 ms */
+#define TCP_MAX_RETRIES	   15	  /* RTO expiries in a row before ETIMEDOUT (Linux tcp_retries2) */
+#define TCP_MAX_TX_SEGS	   16	  /* mbuf pieces of payload per segment; longer chains are cut */
+#define TCP_TICK_US	   100	  /* timer wheel granularity */
+#define TCP_DUPTHRESH	   3	  /* RFC 5681; raised per connection by reordering */
+#define TCP_REORDER_MAX	   127	  /* the highest it goes (Linux: 300) */
+#define TCP_SB_MAX	   32	  /* SACKed ranges a connection's scoreboard holds */
+#define TCP_WC_DELACK_US   200000 /* RFC 8985 WCDelAckT */
+#define TCP_TLP_MIN_US	   1000	  /* the shortest probe timeout */
+#define TCP_QUICKACKS	   16	  /* segments ACKed at once after a hole or duplicate */
+#define TCP_WHEEL_SLOTS	   4096	  /* one rotation: 409.6 ms */
 #define TCP_PERSIST_MIN_US 200000
 #define TCP_NIL		   UINT32_MAX
 
@@ -175,15 +182,21 @@ struct tcp_cc_ops {
 	void (*init)(struct stk_conn *c);
 	/* new data acked outside recovery: grow cwnd */
 	void (*on_ack)(struct stk_conn *c, uint32_t acked);
-	/* third dupack, entering fast recovery: ssthresh and the inflated cwnd */
+	/* a loss detected (third dupack, or the SACK scoreboard): sets ssthresh
+	 * and cwnd = ssthresh; the recovery in stk_tcp_cc.c takes cwnd from
+	 * there (NewReno's inflation, or PRR with SACK) */
 	void (*on_loss)(struct stk_conn *c);
 	/* retransmission timeout */
 	void (*on_rto)(struct stk_conn *c);
 	/* sending after an idle period longer than the RTO (RFC 5681 4.1) */
 	void (*on_idle)(struct stk_conn *c);
+	/* optional: the loss or timeout proved spurious and stk_tcp_cc.c put
+	 * cwnd and ssthresh back; puts the algorithm's own state back */
+	void (*undo)(struct stk_conn *c);
 };
 
 extern const struct tcp_cc_ops tcp_cc_newreno;
+extern const struct tcp_cc_ops tcp_cc_cubic;
 const struct tcp_cc_ops *tcp_cc_get(enum stk_cc cc);
 
 /* ------------------------------------------------------------------ */
@@ -216,6 +229,9 @@ enum tcp_timer {
 #define TF_KEEPALIVE	 (1u << 16) /* keepalives on for this connection */
 #define TF_UNDO		 (1u << 17) /* this recovery may prove spurious (undo_*) */
 #define TF_UNDO_RTO	 (1u << 18) /* ... and a timeout is part of it */
+#define TF_SACK_RECOVERY (1u << 19) /* the recovery is SACK-based (RFC 6675, PRR) */
+#define TF_TLP_ARMED	 (1u << 20) /* the RTX timer runs for a tail loss probe */
+#define TF_TLP_SENT	 (1u << 21) /* a probe is out; none more until an ACK */
 
 /* A connection (struct stk_conn is opaque in stk.h). States and invariants:
  *  - snd_una <= snd_nxt <= snd_max; snd_max - snd_una is the flight size.
@@ -239,6 +255,7 @@ struct stk_conn {
 	uint8_t rtx_n;	   /* timeouts in a row (SYN retries, data retries) */
 	uint8_t persist_n; /* zero-window probes in a row */
 	uint8_t ka_probes; /* keepalive probes unanswered */
+	uint8_t quickacks; /* segments still ACKed at once after a loss sign */
 	uint8_t dupacks;   /* in a row; saturates at 255 */
 	uint8_t dupthresh; /* dupacks that mean a loss: 3, more once reordering was seen */
 	uint16_t port_mss; /* MSS from the route's port MTU (and PMTU) */
@@ -263,6 +280,7 @@ struct stk_conn {
 	/* receive sequence space */
 	uint32_t irs, rcv_nxt, rcv_adv, rcv_held, rcv_unacked;
 	uint32_t last_ack_sent, ts_recent, ts_offset;
+	uint64_t ts_recent_tsc; /* when ts_recent was taken (RFC 7323 5.5: 24 days) */
 	struct rte_mbuf *ooo_head, *ooo_tail;
 	uint32_t ooo_n, ooo_mem, ooo_fin_seq;
 	uint32_t ooo_last; /* first byte of the latest out-of-order arrival (SACK) */
@@ -276,8 +294,21 @@ struct stk_conn {
 	const struct tcp_cc_ops *cc;
 	uint32_t cwnd, ssthresh, recover, bytes_acked;
 	uint32_t undo_cwnd, undo_ssthresh, undo_tsval; /* before the recovery (TF_UNDO) */
-	uint32_t sack_high;  /* the highest byte the peer SACKed, + 1 (>= snd_una) */
-	uint64_t cc_priv[4]; /* the algorithm's own state */
+	uint32_t sack_high; /* the highest byte the peer SACKed, + 1 (>= snd_una) */
+
+	/* SACK scoreboard (RFC 6675, stk_tcp_sack.c): what the peer SACKed
+	 * above snd_una, sorted and disjoint; the highest ranges win when
+	 * there are more than TCP_SB_MAX */
+	struct tcp_sack_block sb[TCP_SB_MAX];
+	uint8_t sb_n;
+	uint32_t sb_bytes;   /* bytes in sb[] */
+	uint32_t sb_news;    /* bytes the ACK being processed newly SACKed */
+	uint32_t high_rxt;   /* HighRxt: lost data retransmitted up to here */
+	uint32_t rescue_rxt; /* RescueRxt (RFC 6675 4, NextSeg rule 4) */
+	uint32_t rxt_round;  /* snd_max when the current round of retransmissions began */
+	/* proportional rate reduction (RFC 6937) */
+	uint32_t prr_delivered, prr_out, recover_fs;
+	uint64_t cc_priv[9]; /* the algorithm's own state (CUBIC: 68 bytes) */
 
 	/* keepalive (per connection, from conf or stk_conn_set_keepalive) */
 	uint64_t ka_idle_us, ka_intvl_us;
@@ -305,8 +336,9 @@ struct stk_listener {
 	uint16_t port;
 	uint16_t idx;
 	bool used;
-	uint32_t gen; /* bumped on unlisten: half-open children find out */
-	uint32_t half_open, half_open_max;
+	uint32_t gen;			   /* bumped on unlisten: half-open children find out */
+	uint32_t half_open, half_open_max; /* max: syn_backlog, at most max_conns */
+	uint64_t cookie_until; /* tsc: ACKs may return cookies until then (0: never sent) */
 	const struct stk_tcp_ops *ops;
 	void *lctx;
 };
@@ -336,11 +368,15 @@ struct stk_tcp {
 	unsigned int depth; /* nesting of stack entry points; frees wait for 0 */
 	uint64_t now;	    /* tsc of the current entry point */
 	uint64_t tsc_us, tick_tsc;
+	uint64_t chack_sec;  /* challenge ACKs (stk_tcp_challenge.c): the second + 1 ... */
+	uint32_t chack_left; /* ... and what is left of its budget */
 
 	uint64_t mem; /* truesize of mbufs in send and out-of-order queues */
 	uint64_t snd_mbufs, ooo_mbufs;
 	uint32_t eph_seq;
 	uint16_t rcv_wscale; /* what we offer, from rcv_buf */
+
+	uint64_t cookie_key[2]; /* SYN cookies' MAC secret (per worker) */
 
 	/* tests only: fixed ISN instead of RFC 6528 */
 	bool isn_fixed;
@@ -490,6 +526,11 @@ void tcp_send_syn(struct stk_conn *c);
 void tcp_send_rst(struct stk_conn *c);
 /* One segment of up to snd_mss from snd_una (fast/partial-ACK retransmit). */
 void tcp_retransmit_head(struct stk_conn *c);
+/* One segment from seq (at most max bytes of it, and one MSS). Returns the
+ * sequence space it covered (a FIN counts), or 0 when nothing went out. */
+uint32_t tcp_retransmit_at(struct stk_conn *c, uint32_t seq, uint32_t max);
+/* The next new (or gone-back) segment if the windows allow; false if none. */
+bool tcp_send_one(struct stk_conn *c);
 /* A zero-length segment at snd_una - 1 that makes the peer answer with an
  * ACK (zero-window probe, keepalive). */
 void tcp_send_probe(struct stk_conn *c);
@@ -497,6 +538,11 @@ void tcp_send_probe(struct stk_conn *c);
 void tcp_send_rst_reply(struct stk_ctx *ctx, uint32_t saddr, uint32_t daddr, uint16_t sport,
 			uint16_t dport, uint32_t seq, uint32_t ack, uint8_t flags,
 			uint32_t seg_len);
+/* A segment no connection stands behind (a SYN cookie's SYN-ACK), with
+ * the options o asks for (tcp_opts_write). */
+void tcp_send_stateless(struct stk_ctx *ctx, uint32_t laddr, uint32_t raddr, uint16_t lport,
+			uint16_t rport, uint32_t seq, uint32_t ack, uint8_t flags, uint16_t wnd,
+			const struct tcp_opts *o);
 /* The window to advertise now (bytes, not scaled), never shrinking. */
 uint32_t tcp_rcv_window(struct stk_conn *c);
 /* Appends a chain to the send queue (memory already checked). */
@@ -542,7 +588,9 @@ void tcp_timers_cancel_all(struct stk_conn *c);
 void tcp_rtt_sample(struct stk_conn *c, uint32_t rtt_us);
 /* The RTO in force: rto_us backed off, clamped to rto_max. */
 uint64_t tcp_rto(const struct stk_conn *c);
-/* (Re)arms the retransmission timer with the current RTO. */
+/* (Re)arms the retransmission timer with the current RTO, or with the
+ * shorter probe timeout of a tail loss probe (RFC 8985 7) when SACK is on
+ * and no recovery or probe is under way. */
 void tcp_rtx_arm(struct stk_conn *c);
 /* Arms the persist timer when data waits on a closed window. */
 void tcp_persist_check(struct stk_conn *c);
@@ -562,10 +610,34 @@ void tcp_cc_ack(struct stk_conn *c, uint32_t acked);
 void tcp_cc_check_spurious(struct stk_conn *c, uint32_t tsecr);
 /* A duplicate ACK (RFC 5681 definition). */
 void tcp_cc_dupack(struct stk_conn *c);
-/* An ACK at snd_una with SACK blocks: how many segments' worth of data they
- * newly report above what was SACKed before (each counts as a duplicate
- * ACK, as RFC 6675 counts SACKed segments, even on an ACK carrying data). */
-uint32_t tcp_cc_sack_news(struct stk_conn *c, const struct tcp_opts *o);
+/* An ACK at snd_una that newly SACKed c->sb_news bytes: each segment's
+ * worth counts as a duplicate ACK (as RFC 6675 counts SACKed segments, even
+ * on an ACK carrying data); loss detection by dupacks or IsLost(snd_una)
+ * starts a SACK recovery; inside one, PRR sets cwnd. */
+void tcp_cc_sack_dup(struct stk_conn *c);
+
+/* ------------------------------------------------------------------ */
+/* stk_tcp_sack.c: the sender's scoreboard (RFC 6675)                    */
+
+/* Takes an ACK's SACK blocks: drops what ack passed, checks each block
+ * (empty, below snd_una, beyond snd_max: sack_blocks_invalid; a D-SACK:
+ * dsacks_in), merges the rest, sets sack_high. Returns the bytes newly
+ * SACKed. */
+uint32_t tcp_sb_update(struct stk_conn *c, const struct tcp_opts *o, uint32_t ack);
+void tcp_sb_clear(struct stk_conn *c);
+/* Unsacked data below this is lost (IsLost: more than (DupThresh - 1) *
+ * SMSS bytes, or DupThresh ranges, SACKed above it). */
+uint32_t tcp_sb_lost_edge(const struct stk_conn *c);
+/* RFC 6675 pipe: unSACKed data not lost, plus lost data retransmitted. */
+uint32_t tcp_sb_pipe(const struct stk_conn *c);
+/* NextSeg rule 1 (lost_only) or rule 3: the lowest such hole above
+ * HighRxt, as [*seq, *seq + *len). false when there is none. */
+bool tcp_sb_next_seg(const struct stk_conn *c, bool lost_only, uint32_t *seq, uint32_t *len);
+/* seq moved past SACKed data; *room: bytes until the next SACKed range. */
+uint32_t tcp_sb_skip(const struct stk_conn *c, uint32_t seq, uint32_t *room);
+/* The sending loop of a SACK recovery: lost holes, new data, other holes,
+ * while pipe stays below cwnd. */
+void tcp_sack_output(struct stk_conn *c);
 void tcp_cc_rto(struct stk_conn *c);
 /* The congestion window for sending new data now, limited transmit included. */
 uint32_t tcp_cc_send_cwnd(const struct stk_conn *c);
@@ -576,6 +648,14 @@ tcp_flight(const struct stk_conn *c)
 }
 
 /* ------------------------------------------------------------------ */
+/* stk_tcp_challenge.c                                                  */
+
+/* An RFC 5961 challenge ACK for c, if the worker's budget for this second
+ * allows (tcp.challenge_ack_limit; counted either way). Returns whether it
+ * went out. */
+bool tcp_challenge_ack(struct stk_conn *c);
+
+/* ------------------------------------------------------------------ */
 /* stk_tcp_api.c: callbacks, each telling whether c survived it.        */
 
 bool tcp_cb_connected(struct stk_conn *c);
@@ -584,7 +664,33 @@ bool tcp_cb_writable(struct stk_conn *c);
 bool tcp_cb_peer_closed(struct stk_conn *c);
 void tcp_writable_check(struct stk_conn *c);
 
+/* ------------------------------------------------------------------ */
+/* stk_tcp_cookie.c: SYN cookies                                        */
+
+#define TCP_COOKIE_SLOT_US (64ull * 1000000) /* a cookie is good in its slot and the next */
+
+/* What a cookie carries: the options of a handshake nobody remembered. */
+struct tcp_cookie {
+	uint16_t mss;	/* the largest table value not above the peer's MSS */
+	uint8_t wscale; /* the peer's shift, with TCP_OPT_F_WSCALE */
+	uint8_t flags;	/* TCP_OPT_F_TS, and with it TCP_OPT_F_WSCALE, TCP_OPT_F_SACKOK */
+};
+
+/* A fresh random secret for the worker. */
+void tcp_cookie_init(struct stk_tcp *t);
+/* The ISN of a stateless SYN-ACK to the SYN s; *ck what it agrees to (the
+ * SYN's options as the config allows them; window scaling and SACK only
+ * with timestamps). With TCP_OPT_F_TS, *tsval is the TSval to send (it
+ * carries the options). */
+uint32_t tcp_cookie_make(struct stk_tcp *t, const struct tcp_seg *s, struct tcp_cookie *ck,
+			 uint32_t *tsval);
+/* Does the ACK s (seq, ack and TSecr as received) return a cookie made in
+ * this time slot or the last? 0 and *ck, or -EBADMSG. */
+int tcp_cookie_check(struct stk_tcp *t, const struct tcp_seg *s, struct tcp_cookie *ck);
+
 /* Tests: every ISN is v from now on. */
 void stk_tcp_test_fix_isn(struct stk_ctx *ctx, uint32_t v);
+/* Tests and the fuzzer: a fixed cookie secret. */
+void stk_tcp_test_cookie_key(struct stk_ctx *ctx, uint64_t k0, uint64_t k1);
 
 #endif /* MESHGW_STK_TCP_INTERNAL_H */

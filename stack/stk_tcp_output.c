@@ -391,14 +391,32 @@ sent(struct stk_conn *c, uint32_t len, bool fin)
 
 /* Sends the next segment if the windows, sender SWS avoidance (RFC 9293
  * 3.8.6.2.1) and Nagle let it go. Returns whether it sent one. */
+/* What the congestion window leaves for more data: beside the flight, or
+ * beside pipe in a SACK recovery (RFC 6675). */
+static uint32_t
+cwnd_room(const struct stk_conn *c, uint32_t in_flight)
+{
+	uint32_t cwnd = tcp_cc_send_cwnd(c), used = in_flight;
+
+	if (c->flags & TF_SACK_RECOVERY)
+		used = tcp_sb_pipe(c);
+	return cwnd > used ? cwnd - used : 0;
+}
+
 static bool
 send_one(struct stk_conn *c, bool force)
 {
-	uint32_t mss = tcp_tx_mss(c), off = c->snd_nxt - c->sq_seq;
-	uint32_t avail, in_flight, wnd, usable, len;
+	uint32_t mss = tcp_tx_mss(c), off, room = UINT32_MAX;
+	uint32_t avail, in_flight, usable, len;
 	bool retrans = seq_lt(c->snd_nxt, c->snd_max), fin;
 	uint8_t flags = TCP_ACK;
 
+	if (retrans && c->sb_n > 0) {
+		/* going back after a timeout: what the peer SACKed stays */
+		c->snd_nxt = seq_min(tcp_sb_skip(c, c->snd_nxt, &room), c->snd_max);
+		retrans = seq_lt(c->snd_nxt, c->snd_max);
+	}
+	off = c->snd_nxt - c->sq_seq;
 	if (seq_lt(c->snd_nxt, c->sq_seq) || off > c->sq_bytes)
 		return false;
 	avail = c->sq_bytes - off;
@@ -410,9 +428,9 @@ send_one(struct stk_conn *c, bool force)
 		return true;
 	}
 	in_flight = c->snd_nxt - c->snd_una;
-	wnd = RTE_MIN(c->snd_wnd, tcp_cc_send_cwnd(c));
-	usable = wnd > in_flight ? wnd - in_flight : 0;
-	len = RTE_MIN(RTE_MIN(avail, usable), mss);
+	usable = c->snd_wnd > in_flight ? c->snd_wnd - in_flight : 0;
+	usable = RTE_MIN(usable, cwnd_room(c, in_flight));
+	len = RTE_MIN(RTE_MIN(avail, usable), RTE_MIN(mss, room));
 	if (len == 0)
 		return false;
 	if (len < mss && len < avail && !force && !retrans && len < c->max_sndwnd / 2)
@@ -440,8 +458,11 @@ send_data(struct stk_conn *c, bool force)
 	if (c->snd_una == c->snd_max && c->last_snd_tsc != 0 && tcp_sq_unsent(c) > 0 &&
 	    t->now - c->last_snd_tsc > tcp_rto(c) * t->tsc_us)
 		c->cc->on_idle(c);
-	while (send_one(c, force))
-		force = false;
+	if (c->flags & TF_SACK_RECOVERY)
+		tcp_sack_output(c);
+	else
+		while (send_one(c, force))
+			force = false;
 	if (c->snd_nxt == c->snd_una)
 		tcp_persist_check(c);
 }
@@ -544,33 +565,48 @@ tcp_send_probe(struct stk_conn *c)
 	xmit(c, c->snd_una - 1, 0, TCP_ACK);
 }
 
-void
-tcp_retransmit_head(struct stk_conn *c)
+bool
+tcp_send_one(struct stk_conn *c)
 {
-	uint32_t off = c->snd_una - c->sq_seq, len = 0, end;
+	return send_one(c, false);
+}
+
+uint32_t
+tcp_retransmit_at(struct stk_conn *c, uint32_t seq, uint32_t max)
+{
+	uint32_t off = seq - c->sq_seq, len = 0, end;
 	bool fin = false;
 	uint8_t flags = TCP_ACK;
 
-	if (c->snd_una == c->snd_max)
-		return;
+	if (!seq_lt(seq, c->snd_max) || seq_lt(seq, c->snd_una))
+		return 0;
 	if (off <= c->sq_bytes) {
-		len = RTE_MIN(c->sq_bytes - off, tcp_tx_mss(c));
-		len = RTE_MIN(len, c->snd_max - c->snd_una);
+		len = RTE_MIN(RTE_MIN(c->sq_bytes - off, tcp_tx_mss(c)), max);
+		len = RTE_MIN(len, c->snd_max - seq);
 		if (len != 0)
-			len = sq_span(c, c->snd_una, len);
+			len = sq_span(c, seq, len);
 		fin = (c->flags & TF_FIN_SENT) && off + len == c->sq_bytes;
 	}
 	if (fin)
 		flags |= TCP_FIN;
-	if (xmit(c, c->snd_una, len, flags) != 0)
-		return;
+	if (len == 0 && !fin)
+		return 0;
+	if (xmit(c, seq, len, flags) != 0)
+		return 0;
 	TCP_INC(c->ctx, retrans_segs);
 	c->retransmits++;
 	c->flags &= ~TF_RTT_TIMING;
-	end = c->snd_una + len + (fin ? 1 : 0);
+	end = seq + len + (fin ? 1 : 0);
 	c->snd_nxt = seq_max(c->snd_nxt, end);
 	if (!tcp_timer_armed(c, TCP_T_RTX))
 		tcp_rtx_arm(c);
+	return end - seq;
+}
+
+void
+tcp_retransmit_head(struct stk_conn *c)
+{
+	tcp_retransmit_at(c, c->snd_una, UINT32_MAX);
 }
 
 void
@@ -594,6 +630,20 @@ tcp_send_rst_reply(struct stk_ctx *ctx, uint32_t saddr, uint32_t daddr, uint16_t
 		send_built(ctx, m, rflags);
 }
 
+void
+tcp_send_stateless(struct stk_ctx *ctx, uint32_t laddr, uint32_t raddr, uint16_t lport,
+		   uint16_t rport, uint32_t seq, uint32_t ack, uint8_t flags, uint16_t wnd,
+		   const struct tcp_opts *o)
+{
+	uint8_t opts[TCP_OPT_MAX];
+	unsigned int olen = tcp_opts_write(opts, o);
+	struct rte_mbuf *m =
+		build(ctx, laddr, raddr, lport, rport, seq, ack, flags, wnd, opts, olen);
+
+	if (m != NULL)
+		send_built(ctx, m, flags);
+}
+
 /* ------------------------------------------------------------------ */
 /* The receive window                                                   */
 
@@ -607,8 +657,13 @@ tcp_rcv_window(struct stk_conn *c)
 	uint32_t sws = RTE_MIN(t->conf.rcv_buf / 2, (uint32_t)c->port_mss);
 
 	free = RTE_MIN(free, max);
-	/* never shrink; move the edge only by useful amounts (RFC 9293 3.8.6.2.2) */
-	if (free <= cur || free - cur < sws)
+	/* never shrink; move the edge only by useful amounts (RFC 9293 3.8.6.2.2);
+	 * and not on a duplicate ACK while a hole is open: a sender without
+	 * SACK counts only ACKs with an unchanged window as duplicates (RFC
+	 * 5681 2; Linux takes any change for a window update), and the echo's
+	 * data segments and pure ACKs would otherwise alternate two windows */
+	if (free <= cur || free - cur < sws ||
+	    (c->ooo_head != NULL && c->rcv_nxt == c->last_ack_sent))
 		return cur;
 	return free;
 }

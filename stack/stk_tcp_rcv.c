@@ -6,6 +6,13 @@
  * excess data, ACK processing (RTT samples, window updates, dupacks for
  * loss recovery), delivery and delayed ACKs. Owning worker only.
  *
+ * Against segments nobody sent, or sent long ago: PAWS (RFC 7323 5) before
+ * the sequence number test; RFC 5961's checks after it (a RST resets only at
+ * exactly rcv_nxt, a SYN never does, an ACK below what the peer can have
+ * seen carries no data in), each answered with a rate-limited challenge ACK
+ * (stk_tcp_challenge.c); TIME-WAIT taken over by a SYN with a newer
+ * timestamp (RFC 6191).
+ *
  * Segment ownership as in stk_tcp_input.c: a step that consumes s->m sets
  * it to NULL, a step that rejects it sets s->drop.
  */
@@ -41,6 +48,14 @@ seq_acceptable(const struct stk_conn *c, const struct tcp_seg *s)
 
 static void rcv_ack_only(struct stk_tcp *t, struct stk_conn *c, struct tcp_seg *s);
 
+/* RFC 5961 5.2: an ACK is acceptable from SND.UNA - MAX.SND.WND on; below
+ * that, nobody who saw our data sent it (a blind data injection). */
+static bool
+ack_too_old(const struct stk_conn *c, const struct tcp_seg *s)
+{
+	return seq_lt(s->ack, c->snd_una - c->max_sndwnd);
+}
+
 static void
 rcv_unacceptable(struct stk_tcp *t, struct stk_conn *c, struct tcp_seg *s)
 {
@@ -48,13 +63,15 @@ rcv_unacceptable(struct stk_tcp *t, struct stk_conn *c, struct tcp_seg *s)
 		s->drop = STK_DROP_TCP_RST_IGNORED;
 		return;
 	}
-	if (s->len != 0 && seq_le(s->seq + s->len, c->rcv_nxt))
+	if (s->len != 0 && seq_le(s->seq + s->len, c->rcv_nxt)) {
 		TCP_INC(t->ctx, dup_segments);
+		c->quickacks = TCP_QUICKACKS; /* the peer resends: our ACKs come late */
+	}
 	s->drop = STK_DROP_TCP_OUT_OF_WINDOW;
 	/* a closed window takes no data, but the segment's ACK and window still
 	 * count (3.10.7.4: "special allowance ... valid ACKs") */
 	if (s->seq == c->rcv_nxt && (s->flags & (TCP_ACK | TCP_SYN)) == TCP_ACK &&
-	    c->state != STK_TCP_SYN_RECEIVED) {
+	    c->state != STK_TCP_SYN_RECEIVED && !ack_too_old(c, s)) {
 		rcv_ack_only(t, c, s);
 		if (tcp_dead(c))
 			return;
@@ -66,8 +83,7 @@ rcv_unacceptable(struct stk_tcp *t, struct stk_conn *c, struct tcp_seg *s)
 static void
 rcv_rst(struct stk_tcp *t, struct stk_conn *c)
 {
-	/* part 2 (RFC 5961 3): only an exact rcv_nxt match resets; the rest of
-	 * the window gets a challenge ACK */
+	/* only at exactly rcv_nxt (tcp_rcv_synced challenged the others) */
 	TCP_INC(t->ctx, rsts_in);
 	switch (c->state) {
 	case STK_TCP_SYN_RECEIVED:
@@ -92,23 +108,57 @@ rcv_rst(struct stk_tcp *t, struct stk_conn *c)
 	}
 }
 
-/* RFC 7323 4.3: TS.Recent follows the segment that the last ACK expected. */
+#define TCP_PAWS_IDLE_US (24ull * 86400 * 1000000) /* RFC 7323 5.5 */
+
+/* After 24 days without an update TS.Recent may predate a wrap of the
+ * peer's clock (at 1 ms per tick, the fastest RFC 7323 allows, the sign
+ * flips after 24.8 days): it proves nothing any more (RFC 7323 5.5). */
+static bool
+ts_recent_valid(const struct stk_tcp *t, const struct stk_conn *c)
+{
+	return (t->now - c->ts_recent_tsc) / t->tsc_us <= TCP_PAWS_IDLE_US;
+}
+
+/* RFC 7323 4.3: TS.Recent follows the segment that the last ACK expected
+ * (an invalid TS.Recent is replaced by whatever comes). */
 static void
-ts_update(struct stk_conn *c, const struct tcp_seg *s)
+ts_update(struct stk_tcp *t, struct stk_conn *c, const struct tcp_seg *s)
 {
 	if (!(c->flags & TF_TS) || !(s->opts.flags & TCP_OPT_F_TS))
 		return;
-	if (seq_le(s->seq, c->last_ack_sent) && (int32_t)(s->opts.tsval - c->ts_recent) >= 0)
+	if (seq_le(s->seq, c->last_ack_sent) &&
+	    ((int32_t)(s->opts.tsval - c->ts_recent) >= 0 || !ts_recent_valid(t, c))) {
 		c->ts_recent = s->opts.tsval;
+		c->ts_recent_tsc = t->now;
+	}
 }
 
-/* Part 2 hook: PAWS (RFC 7323 5). Nothing is rejected yet. */
+/* A duplicate ACK overtaken by a later one: its older timestamp is no sign
+ * of an old segment, and fast retransmit needs it (Linux's
+ * tcp_disordered_ack): a pure ACK at rcv_nxt for snd_una, the window
+ * unchanged, its timestamp no more than an RTO (in ms) behind. */
 static bool
-paws_reject(const struct stk_conn *c, const struct tcp_seg *s)
+disordered_ack(const struct stk_conn *c, const struct tcp_seg *s)
 {
-	(void)c;
-	(void)s;
-	return false;
+	return s->len == 0 && !(s->flags & (TCP_SYN | TCP_FIN)) && s->seq == c->rcv_nxt &&
+	       s->ack == c->snd_una && ((uint32_t)s->wnd << c->snd_wscale) == c->snd_wnd &&
+	       c->ts_recent - s->opts.tsval <= tcp_rto(c) / 1000;
+}
+
+/* RFC 7323 5.3 R1 (PAWS): a timestamp older than TS.Recent marks a segment
+ * from an earlier pass through the sequence space. A RST is exempt (5.3);
+ * so is a segment without timestamps on a connection that negotiated them:
+ * RFC 7323 3.2 lets us drop it, Linux takes it and so do we (a middlebox
+ * stripping options would otherwise stall the connection); it simply has
+ * no PAWS protection and does not move TS.Recent. */
+static bool
+paws_reject(const struct stk_tcp *t, const struct stk_conn *c, const struct tcp_seg *s)
+{
+	if (!(c->flags & TF_TS) || !(s->opts.flags & TCP_OPT_F_TS) || (s->flags & TCP_RST))
+		return false;
+	if ((int32_t)(s->opts.tsval - c->ts_recent) >= 0 || !ts_recent_valid(t, c))
+		return false;
+	return !disordered_ack(c, s);
 }
 
 /* Leaves only the payload in m. */
@@ -169,6 +219,7 @@ new_ack(struct stk_tcp *t, struct stk_conn *c, const struct tcp_seg *s)
 	}
 	c->rtx_n = 0;
 	c->persist_n = 0;
+	c->flags &= ~TF_TLP_SENT; /* an answer: another tail may be probed */
 	if ((c->flags & TF_UNDO) && (s->opts.flags & TCP_OPT_F_TS))
 		tcp_cc_check_spurious(c, s->opts.tsecr);
 	tcp_cc_ack(c, acked);
@@ -262,16 +313,16 @@ rcv_ack(struct stk_tcp *t, struct stk_conn *c, struct tcp_seg *s)
 	/* RFC 5681 2: no data, no SYN/FIN, same ACK, same window, data out */
 	dup = s->len == 0 && !(s->flags & (TCP_SYN | TCP_FIN)) && s->ack == c->snd_una &&
 	      c->snd_una != c->snd_max && ((uint32_t)s->wnd << c->snd_wscale) == c->snd_wnd;
+	c->sb_news = 0;
+	if ((c->flags & TF_SACK) && (s->opts.n_sack != 0 || c->sb_n != 0))
+		c->sb_news = tcp_sb_update(c, &s->opts, s->ack);
 	if (seq_gt(s->ack, c->snd_una)) {
 		new_ack(t, c, s);
 	} else if (s->ack == c->snd_una && s->opts.n_sack != 0 && (c->flags & TF_SACK)) {
 		/* newly SACKed segments count, whether the ACK carries data or
 		 * not; an ACK reporting nothing new (a D-SACK for a duplicate)
 		 * does not (RFC 6675 2) */
-		uint32_t n = tcp_cc_sack_news(c, &s->opts);
-
-		while (n-- > 0 && !tcp_dead(c))
-			tcp_cc_dupack(c);
+		tcp_cc_sack_dup(c);
 	} else if (dup) {
 		tcp_cc_dupack(c);
 	}
@@ -319,6 +370,7 @@ rcv_out_of_order(struct stk_tcp *t, struct stk_conn *c, struct tcp_seg *s)
 	s->m = NULL;
 	TCP_INC(t->ctx, ooo_segments);
 	tcp_ooo_insert(c, m, s->seq);
+	c->quickacks = TCP_QUICKACKS;
 	/* a duplicate ACK at once (RFC 5681 4.2), and a pure one: a sender
 	 * does not count an ACK that carries data (Linux, BSD) */
 	tcp_send_ack(c);
@@ -368,9 +420,17 @@ rcv_text(struct stk_tcp *t, struct stk_conn *c, struct tcp_seg *s)
 		s->seq = c->rcv_nxt;
 		s->len = 0;
 	}
-	if (had_ooo || t->conf.delack_us == 0 || c->rcv_unacked >= 2u * c->rcv_mss)
+	/* rcv_unacked 0: the application's answer carried the ACK already */
+	/* more than one full segment unACKed is ACKed at once (RFC 5681 4.2
+	 * asks for every second full one; Linux, like this, counts bytes);
+	 * after a loss sign, every segment is, for a while (as Linux's
+	 * quickack): a sender recovering with a small window and a short RTO
+	 * would otherwise time out on our delayed ACK */
+	if (c->quickacks > 0)
+		c->quickacks--;
+	if (had_ooo || t->conf.delack_us == 0 || c->rcv_unacked > c->rcv_mss || c->quickacks > 0)
 		c->flags |= TF_ACK_NOW;
-	else if (!tcp_timer_armed(c, TCP_T_DELACK))
+	else if (c->rcv_unacked != 0 && !tcp_timer_armed(c, TCP_T_DELACK))
 		tcp_timer_set(c, TCP_T_DELACK, t->conf.delack_us);
 }
 
@@ -416,28 +476,60 @@ rcv_fin(struct stk_conn *c, struct tcp_seg *s)
 	}
 }
 
+/* The checks before a segment may touch the connection: PAWS, RFC 5961
+ * for SYN and RST, the sequence number, the ACK's lower bound. false when
+ * the segment ends here (answered, s->drop set, or c reset). */
+static bool
+rcv_checks(struct stk_tcp *t, struct stk_conn *c, struct tcp_seg *s)
+{
+	if (paws_reject(t, c, s)) {
+		/* RFC 7323 5.3 R1: drop, and say where we are */
+		tcp_send_ack(c);
+		s->drop = STK_DROP_TCP_PAWS;
+		return false;
+	}
+	/* RFC 5961 4: a SYN in a synchronized state gets a challenge ACK,
+	 * whatever its sequence number; a retransmission of the SYN we are
+	 * answering (SYN-RECEIVED, at irs) is old data: the SYN-ACK again */
+	if ((s->flags & TCP_SYN) && !(c->state == STK_TCP_SYN_RECEIVED && s->seq == c->irs)) {
+		tcp_challenge_ack(c);
+		s->drop = STK_DROP_TCP_SYN_UNEXPECTED;
+		return false;
+	}
+	if (!seq_acceptable(c, s)) {
+		rcv_unacceptable(t, c, s);
+		return false;
+	}
+	if (s->flags & TCP_RST) {
+		/* RFC 5961 3.2: only exactly rcv_nxt resets; the rest of the
+		 * window may be a blind guess. The real peer answers the
+		 * challenge with a RST at the ACK's number, which is exact. */
+		if (s->seq != c->rcv_nxt) {
+			tcp_challenge_ack(c);
+			s->drop = STK_DROP_TCP_RST_CHALLENGED;
+			return false;
+		}
+		rcv_rst(t, c);
+		return false;
+	}
+	/* RFC 5961 5.2 (blind data injection); in SYN-RECEIVED an old ACK is
+	 * answered with a RST (ack_syn_received) */
+	if (c->state != STK_TCP_SYN_RECEIVED && ack_too_old(c, s)) {
+		tcp_challenge_ack(c);
+		s->drop = STK_DROP_TCP_ACK_OLD;
+		return false;
+	}
+	return true;
+}
+
 void
 tcp_rcv_synced(struct stk_tcp *t, struct stk_conn *c, struct tcp_seg *s)
 {
-	if (!seq_acceptable(c, s) || paws_reject(c, s)) {
-		rcv_unacceptable(t, c, s);
+	if (!rcv_checks(t, c, s))
 		return;
-	}
-	if (s->flags & TCP_RST) {
-		rcv_rst(t, c);
-		return;
-	}
-	if (s->flags & TCP_SYN) {
-		/* RFC 9293 (RFC 5961 4): a SYN in a synchronized state gets a
-		 * challenge ACK, whatever its sequence number */
-		c->flags |= TF_ACK_NOW;
-		tcp_output(c);
-		s->drop = STK_DROP_TCP_SYN_UNEXPECTED;
-		return;
-	}
 	c->last_rcv_tsc = t->now;
 	c->ka_probes = 0;
-	ts_update(c, s);
+	ts_update(t, c, s);
 	strip(s);
 	trim(c, s);
 	if (!rcv_ack(t, c, s))
@@ -456,21 +548,42 @@ tcp_rcv_synced(struct stk_tcp *t, struct stk_conn *c, struct tcp_seg *s)
 /* ------------------------------------------------------------------ */
 /* TIME-WAIT                                                            */
 
+/* RFC 6191 2: may a SYN take over a pair in TIME-WAIT? With timestamps on
+ * both incarnations, a newer timestamp says it is no old duplicate whatever
+ * its sequence number (equal: the sequence number decides). Otherwise only
+ * a sequence number above the old incarnation's does (RFC 1122 4.2.2.13),
+ * also when the new one would use timestamps and the old did not: RFC 6191
+ * takes that case on trust in PAWS, which we do not apply to segments
+ * without timestamps (paws_reject). */
+static bool
+tw_reusable(const struct stk_tcp *t, const struct stk_conn *c, const struct tcp_seg *s)
+{
+	int32_t d = (int32_t)(s->opts.tsval - c->ts_recent);
+
+	if (t->conf.opt_timestamps && (s->opts.flags & TCP_OPT_F_TS) && (c->flags & TF_TS))
+		return d > 0 || (d == 0 && seq_gt(s->seq, c->rcv_nxt));
+	return seq_gt(s->seq, c->rcv_nxt);
+}
+
 void
 tcp_rcv_time_wait(struct stk_tcp *t, struct stk_conn *c, struct tcp_seg *s)
 {
 	if ((s->flags & (TCP_SYN | TCP_ACK)) == TCP_SYN) {
 		struct stk_listener *l = tcp_listener_find(t, s->daddr, s->dport);
 
-		/* RFC 1122 4.2.2.13: a new incarnation above the old sequence
-		 * space may take the pair over (timestamps: part 2, RFC 6191) */
-		if (l != NULL && seq_gt(s->seq, c->rcv_nxt)) {
+		if (l != NULL && tw_reusable(t, c, s)) {
+			TCP_INC(t->ctx, tw_reused);
 			tcp_conn_release(c);
 			tcp_rcv_listen(t, l, s);
 			return;
 		}
 		tcp_send_ack(c);
 		s->drop = STK_DROP_TCP_SYN_UNEXPECTED;
+		return;
+	}
+	if (paws_reject(t, c, s)) {
+		tcp_send_ack(c);
+		s->drop = STK_DROP_TCP_PAWS;
 		return;
 	}
 	if (s->flags & TCP_FIN) {

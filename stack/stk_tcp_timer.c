@@ -190,6 +190,48 @@ tcp_rto(const struct stk_conn *c)
 void
 tcp_rtx_arm(struct stk_conn *c)
 {
+	uint64_t rto = tcp_rto(c), pto;
+
+	c->flags &= ~TF_TLP_ARMED;
+	if ((c->flags & (TF_SACK | TF_RECOVERY | TF_TLP_SENT)) != TF_SACK || c->srtt_us == 0 ||
+	    c->backoff != 0 || c->state != STK_TCP_ESTABLISHED) {
+		tcp_timer_set(c, TCP_T_RTX, rto);
+		return;
+	}
+	/* RFC 8985 7.2: 2 SRTT, plus the peer's worst delayed ACK when less
+	 * than two full segments are out (its ACK may wait for more) */
+	pto = 2ull * c->srtt_us;
+	if (tcp_flight(c) < 2 * tcp_seg_mss(c))
+		pto += TCP_WC_DELACK_US;
+	pto = RTE_MAX(pto, (uint64_t)TCP_TLP_MIN_US);
+	if (pto >= rto) {
+		tcp_timer_set(c, TCP_T_RTX, rto);
+		return;
+	}
+	c->flags |= TF_TLP_ARMED;
+	tcp_timer_set(c, TCP_T_RTX, pto);
+}
+
+/* RFC 8985 7.3: new data if the windows allow, else the last segment
+ * again; either way the peer's answer (SACK) reveals a tail loss. */
+static void
+tlp_fire(struct stk_conn *c)
+{
+	uint32_t before = c->snd_max, mss = tcp_seg_mss(c);
+
+	c->flags &= ~TF_TLP_ARMED;
+	if (c->flags & TF_RECOVERY) {
+		/* a recovery began after the timer was set: no probe in it */
+		tcp_timer_set(c, TCP_T_RTX, tcp_rto(c));
+		return;
+	}
+	c->flags |= TF_TLP_SENT;
+	TCP_INC(c->ctx, tlp_probes);
+	if (!(c->snd_nxt == c->snd_max && tcp_send_one(c) && c->snd_max != before)) {
+		uint32_t flight = tcp_flight(c);
+
+		tcp_retransmit_at(c, c->snd_max - RTE_MIN(flight, mss), UINT32_MAX);
+	}
 	tcp_timer_set(c, TCP_T_RTX, tcp_rto(c));
 }
 
@@ -241,6 +283,10 @@ rtx_expired(struct stk_conn *c)
 	}
 	if (!sending_state(c) || c->snd_una == c->snd_max)
 		return;
+	if (c->flags & TF_TLP_ARMED) {
+		tlp_fire(c);
+		return;
+	}
 	if (++c->rtx_n > TCP_MAX_RETRIES) {
 		tcp_conn_done(c, ETIMEDOUT);
 		return;

@@ -5,13 +5,16 @@
  * of TCP segments from 10.0.0.2, with a virtual clock and an application
  * that sends, shuts down, closes, aborts and consumes as the input says.
  * The ISN is fixed (0x10000000) and the ephemeral range is one port (50000)
- * so inputs can name valid sequence numbers and both 4-tuples.
+ * so inputs can name valid sequence numbers and both 4-tuples; so is the
+ * SYN cookie secret (COOKIE_K0/K1: make_corpus.py computes valid cookies).
  *
  * Input: one setup byte, then records.
  *   setup bit 0     connect to 10.0.0.2:443 first (from port 50000)
  *         bit 1     window scaling, timestamps and SACK off
  *         bit 2     the application does not consume (windows close)
  *         bit 3     delayed ACKs off
+ *         bit 4     syn_backlog 1: a second half-open SYN gets a SYN cookie
+ *         bit 5     SYN cookies off
  *   record: ctl, len, then len bytes of TCP segment (header, options,
  *           payload, as raw as the fuzzer likes); the harness adds Ethernet
  *           and IPv4 and the checksum.
@@ -45,6 +48,10 @@
 #define ISN	 0x10000000u
 #define EPH	 50000
 #define MAX_CONN 16
+
+/* the SYN cookie secret (make_corpus.py's COOKIE_KEY) */
+#define COOKIE_K0 0x636f6f6b69653031ull
+#define COOKIE_K1 0x66757a7a5f746370ull
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -415,12 +422,17 @@ make_ctx(uint8_t setup)
 		conf.tcp.opt_wscale = conf.tcp.opt_timestamps = conf.tcp.opt_sack = false;
 	if (setup & 8)
 		conf.tcp.delack_us = 0;
+	if (setup & 16)
+		conf.tcp.syn_backlog = 1;
+	if (setup & 32)
+		conf.tcp.syncookies = false;
 	conf.tx = tx_free;
 	ctx = stk_create(&conf);
 	if (ctx == NULL)
 		abort();
 	stk_set_routes(ctx, routes);
 	stk_tcp_test_fix_isn(ctx, ISN);
+	stk_tcp_test_cookie_key(ctx, COOKIE_K0, COOKIE_K1);
 	stk_poll(ctx, now);
 	/* the peer's MAC, from its ARP request */
 	memset(arp, 0, sizeof(arp));

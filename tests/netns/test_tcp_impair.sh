@@ -44,7 +44,7 @@ run() {
 	ctl_json stats >"$TMP/$name.stats"
 	say "$name: $bytes bytes each way in $(jq .seconds "$TMP/$name.json")s;" \
 		"impair $(jq -c '.ports[0].impair | map_values({dropped, duplicated, reordered})' "$TMP/$name.stats");" \
-		"tcp $(jq -c '.totals.tcp | {retrans_segs, fast_retransmits, spurious_recoveries, rto_expiries, ooo_segments, dup_segments}' "$TMP/$name.stats")"
+		"tcp $(jq -c '.totals.tcp | {retrans_segs, fast_retransmits, sack_recoveries, spurious_recoveries, rto_expiries, ooo_segments, dup_segments}' "$TMP/$name.stats")"
 	mg_tcp_end
 	mg_stop
 }

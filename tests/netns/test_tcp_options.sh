@@ -3,7 +3,8 @@
 # SACK-permitted, MSS) as both ends see them: `meshgwctl conns --json` on the
 # gateway, `ss -ti` in the peer. All on by default; each one absent when
 # switched off on either side (the gateway's tcp group, or the peer's
-# net.ipv4.tcp_* sysctls in its namespace).
+# net.ipv4.tcp_* sysctls in its namespace). Then congestion_control
+# "cubic": the connection's cc in `conns` while source sends, data intact.
 source "$(dirname "$0")/lib.sh"
 need ss
 
@@ -101,4 +102,28 @@ for opt in window_scaling timestamps sack; do
 	mg_tcp_end
 	mg_stop
 done
+
+# 6. CUBIC: shown as the connection's cc while source sends to a reader
+#    that pauses once (the connection stays up to be seen), pattern intact
+TCP_EXTRA='congestion_control = "cubic";'
+mg_tcp_config
+mg_start
+mg_warm
+ip netns exec "$PEER" timeout 60 "$PY" "$TCPCLIENT" source "$GW_IP" 19 $((16 << 20)) \
+	--stall-after $((4 << 20)) --stall 1 >"$TMP/cubic.json" 2>&1 &
+pid=$!
+cc=
+for _ in $(seq 50); do
+	cc=$(ctl_json conns --port 19 | jq -r '.connections[0].cc // empty')
+	[ -n "$cc" ] && break
+	sleep 0.1
+done
+rc=0
+wait $pid || rc=$?
+[ $rc -eq 0 ] || fail "cubic: reader: $(cat "$TMP/cubic.json")"
+jq -e '.sha_received == .sha_expected' "$TMP/cubic.json" >/dev/null || fail "cubic: pattern hash differs"
+say "cubic: $(jq .received "$TMP/cubic.json") bytes in $(jq .seconds "$TMP/cubic.json")s; conns shows cc ${cc:-none}"
+[ "$cc" = cubic ] || fail "cubic: conns shows cc '${cc:-none}' mid-transfer"
+mg_tcp_end
+mg_stop
 say "ok"

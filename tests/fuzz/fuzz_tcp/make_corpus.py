@@ -23,7 +23,59 @@ STEP_1MS, STEP_100MS, STEP_3S = 1, 2, 3
 BAD_CKSUM, SPLIT, ICMP = 0x04, 0x08, 0x80
 A_SEND100, A_SEND3000, A_SHUT, A_CLOSE, A_ABORT, A_CONSUME, A_KEEPALIVE = range(1, 8)
 # setup byte
-S_CONNECT, S_NO_OPTS, S_KEEP, S_NO_DELACK = 1, 2, 4, 8
+S_CONNECT, S_NO_OPTS, S_KEEP, S_NO_DELACK, S_BACKLOG1, S_NO_COOKIES = 1, 2, 4, 8, 16, 32
+
+# SYN cookies (stack/stk_tcp_cookie.c) under the harness's fixed secret; the
+# clock starts at 1 s, in cookie slot 0
+COOKIE_KEY = (0x636f6f6b69653031, 0x66757a7a5f746370)
+US, PEER = 0x0a000001, 0x0a000002
+MSS_TABLE = (64, 536, 1220, 1300, 1400, 1440, 1460, 8960)
+
+
+def siphash24(k, data):
+    m64 = (1 << 64) - 1
+
+    def rotl(x, b):
+        return ((x << b) | (x >> (64 - b))) & m64
+
+    def rnd(v):
+        v[0] = (v[0] + v[1]) & m64
+        v[1] = rotl(v[1], 13) ^ v[0]
+        v[0] = rotl(v[0], 32)
+        v[2] = (v[2] + v[3]) & m64
+        v[3] = rotl(v[3], 16) ^ v[2]
+        v[0] = (v[0] + v[3]) & m64
+        v[3] = rotl(v[3], 21) ^ v[0]
+        v[2] = (v[2] + v[1]) & m64
+        v[1] = rotl(v[1], 17) ^ v[2]
+        v[2] = rotl(v[2], 32)
+
+    v = [k[0] ^ 0x736f6d6570736575, k[1] ^ 0x646f72616e646f6d,
+         k[0] ^ 0x6c7967656e657261, k[1] ^ 0x7465646279746573]
+    tail = len(data) & 7
+    for i in range(0, len(data) - tail, 8):
+        m = struct.unpack("<Q", data[i:i + 8])[0]
+        v[3] ^= m
+        rnd(v)
+        rnd(v)
+        v[0] ^= m
+    b = (len(data) << 56) | int.from_bytes(data[len(data) - tail:], "little")
+    v[3] ^= b
+    rnd(v)
+    rnd(v)
+    v[0] ^= b
+    v[2] ^= 0xff
+    for _ in range(4):
+        rnd(v)
+    return v[0] ^ v[1] ^ v[2] ^ v[3]
+
+
+def cookie(rport, peer_isn, mss, tso, slot=0):
+    """The ISN of our cookie SYN-ACK; tso: the TSval's option bits, 0xff
+    without timestamps (struct mac_in in stk_tcp_cookie.c)."""
+    idx = max(i for i, v in enumerate(MSS_TABLE) if v <= mss or i == 0)
+    mac_in = struct.pack("<IIHHIIBBxx", US, PEER, LPORT, rport, peer_isn, slot, idx, tso)
+    return (siphash24(COOKIE_KEY, mac_in) & 0xfffffff8) | idx
 
 
 def opts(mss=1460, ws=7, sackok=True, ts=None):
@@ -145,6 +197,25 @@ def seeds():
         rec(tcp(0xffffff01, ISN + 1, ACK, data + data)) + \
         rec(tcp(0xffffff01 + 200, ISN + 1, ACK, data)) + \
         rec(tcp(0x00000031, ISN + 1, ACK | FIN))
+    # SYN cookies: a backlog of one, the second SYN answered with a cookie,
+    # its ACK (with data, TS echo carrying wscale 7 and SACK) opening the
+    # connection; then a bad cookie, and the same without timestamps
+    c = cookie(40001, 5000, 1460, 7 | 0x10)
+    s["syncookie"] = bytes([S_BACKLOG1]) + rec(tcp(PEER_ISN, 0, SYN, o=opts())) + \
+        rec(tcp(5000, 0, SYN, o=opts(ts=(1, 0)), sport=40001)) + \
+        rec(tcp(5001, c + 1, ACK | PSH, data, o=opts(0, None, False, (2, 0x1717)),
+                sport=40001), step=STEP_1MS, action=A_SEND100) + \
+        rec(tcp(5101, c + 101, ACK | FIN, o=opts(0, None, False, (3, 0x1717)), sport=40001),
+            step=STEP_1MS, action=A_CLOSE) + \
+        rec(tcp(5001, c + 2, ACK, sport=40001))
+    c = cookie(40002, 6000, 1300, 0xff)
+    s["syncookie_no_ts"] = bytes([S_BACKLOG1 | S_NO_OPTS]) + rec(tcp(PEER_ISN, 0, SYN)) + \
+        rec(tcp(6000, 0, SYN, o=opts(1300), sport=40002)) + \
+        rec(tcp(6001, c + 2, ACK, sport=40002)) + \
+        rec(tcp(6001, c + 1, ACK, data, sport=40002), action=A_SEND3000) + \
+        rec(tcp(6101, c + 1, ACK, sport=40002), step=STEP_3S)
+    s["syncookie_off"] = bytes([S_BACKLOG1 | S_NO_COOKIES]) + rec(tcp(PEER_ISN, 0, SYN)) + \
+        rec(tcp(6000, 0, SYN, sport=40002)) + rec(tcp(6001, 1, ACK, sport=40002))
     return s
 
 

@@ -416,7 +416,9 @@ test_listen_overflow(void **state)
 	struct stk_listener *l;
 
 	(void)state;
-	ut.conf.tcp.max_conns = 8; /* half-open: at most 4 */
+	ut.conf.tcp.max_conns = 8;
+	ut.conf.tcp.syn_backlog = 4;	/* half-open: at most 4 */
+	ut.conf.tcp.syncookies = false; /* test_tcp_cookie.c: with them */
 	ut_tcp_restart();
 	assert_int_equal(stk_tcp_listen(ut.ctx, 0, UT_LPORT, &ut_ops, &app, &l), 0);
 	for (uint16_t i = 0; i < 6; i++)
@@ -440,6 +442,7 @@ test_conn_table_full(void **state)
 
 	(void)state;
 	ut.conf.tcp.max_conns = 4;
+	ut.conf.tcp.syncookies = false; /* with them, a cookie answers (test_tcp_cookie.c) */
 	ut_tcp_restart();
 	assert_int_equal(stk_tcp_listen(ut.ctx, 0, UT_LPORT, &ut_ops, &app, &l), 0);
 	for (uint16_t i = 0; i < 4; i++) {

@@ -88,6 +88,9 @@ test_tcp_defaults(void **state)
 	assert_int_equal(t->keepalive_probes, 9);
 	assert_int_equal(t->syn_retries, 5);
 	assert_int_equal(t->fin_wait2_timeout_us, 60 * SEC);
+	assert_int_equal(t->syn_backlog, 4096);
+	assert_true(t->syncookies);
+	assert_int_equal(t->challenge_ack_limit, 1000);
 	assert_int_equal(t->ephemeral_min, 32768);
 	assert_int_equal(t->ephemeral_max, 60999);
 	assert_int_equal(cfg->n_listeners, 0);
@@ -147,6 +150,13 @@ test_tcp_every_key(void **state)
 		       "keepalive_interval = \"75s\"; keepalive_probes = 9; syn_retries = 5; "
 		       "fin_wait2_timeout = \"60s\"; ephemeral_ports = [ 32768, 60999 ]; };");
 	assert_int_equal(t->ephemeral_max, 60999);
+	expect_ok(PORT "tcp = { syn_backlog = 1048576; syncookies = false; };");
+	assert_int_equal(t->syn_backlog, 1048576);
+	assert_false(t->syncookies);
+	expect_ok(PORT "tcp = { challenge_ack_limit = 0; };"); /* none at all */
+	assert_int_equal(t->challenge_ack_limit, 0);
+	expect_ok(PORT "tcp = { congestion_control = \"cubic\"; };");
+	assert_int_equal(t->congestion_control, 1); /* STK_CC_CUBIC: gw_worker.c casts it */
 	/* a one-port range is a range */
 	expect_ok(PORT "tcp = { ephemeral_ports = ( 40000, 40000 ); };");
 	assert_int_equal(t->ephemeral_min, 40000);
@@ -178,8 +188,8 @@ test_tcp_errors(void **state)
 		{PORT "tcp = { sack = 1; };", "t.conf:2: 'sack' expected true or false"},
 		{PORT "tcp = { window_scaling = \"yes\"; };",
 		 "t.conf:2: 'window_scaling' expected true or false"},
-		{PORT "tcp = { congestion_control = \"cubic\"; };",
-		 "t.conf:2: 'congestion_control' expected one of \"newreno\""},
+		{PORT "tcp = { congestion_control = \"bbr\"; };",
+		 "t.conf:2: 'congestion_control' expected one of \"newreno\", \"cubic\""},
 		{PORT "tcp = { rto_min = \"999us\"; };",
 		 "t.conf:2: 'rto_min' expected a duration between 1ms and 10s"},
 		{PORT "tcp = { rto_min = 200; };",
@@ -200,6 +210,12 @@ test_tcp_errors(void **state)
 		 "t.conf:2: 'keepalive_probes' expected an integer between 1 and 100"},
 		{PORT "tcp = { syn_retries = 21; };",
 		 "t.conf:2: 'syn_retries' expected an integer between 1 and 20"},
+		{PORT "tcp = { syn_backlog = 0; };",
+		 "t.conf:2: 'syn_backlog' expected an integer between 1 and 1048576"},
+		{PORT "tcp = { syncookies = \"on\"; };",
+		 "t.conf:2: 'syncookies' expected true or false"},
+		{PORT "tcp = { challenge_ack_limit = 1000001; };",
+		 "t.conf:2: 'challenge_ack_limit' expected an integer between 0 and 1000000"},
 		{PORT "tcp = { fin_wait2_timeout = \"500ms\"; };",
 		 "t.conf:2: 'fin_wait2_timeout' expected a duration between 1s and 1h"},
 		{PORT "tcp = { ephemeral_ports = 32768; };",
