@@ -107,12 +107,33 @@ lost_retransmissions(struct stk_conn *c)
 {
 	uint32_t margin = (uint32_t)(c->dupthresh - 1) * tcp_seg_mss(c);
 
-	if (!seq_gt(c->high_rxt, c->snd_una) || c->sb_n == 0 ||
-	    !seq_gt(c->sack_high, c->rxt_round + margin))
+	if (!seq_gt(c->high_rxt, c->snd_una) || c->sb_n == 0)
 		return;
-	TCP_INC(c->ctx, lost_retransmits);
-	c->high_rxt = c->snd_una;
-	c->rxt_round = c->snd_max;
+	if (seq_gt(c->sack_high, c->rxt_round + margin)) {
+		TCP_INC(c->ctx, lost_retransmits);
+		c->high_rxt = c->snd_una;
+		c->rxt_round = c->snd_max;
+		return;
+	}
+	/* holes resent after the first one were filled, the first was not:
+	 * its retransmission is lost (holes go out lowest first) */
+	if (c->snd_una == c->head_seq && c->sb_news_hi != 0) {
+		uint32_t n = tcp_retransmit_at(c, c->snd_una, c->sb[0].left - c->snd_una);
+
+		TCP_INC(c->ctx, lost_retransmits);
+		c->prr_out += n;
+		c->head_mark = c->high_rxt;
+	}
+}
+
+/* The first hole changed (a partial ACK): what was resent after it. */
+static void
+head_moved(struct stk_conn *c)
+{
+	if (c->snd_una == c->head_seq)
+		return;
+	c->head_seq = c->snd_una;
+	c->head_mark = seq_max(c->high_rxt, c->snd_una);
 }
 
 /* RFC 6675 5: a loss detected with the scoreboard. */
@@ -136,6 +157,8 @@ sack_recovery_start(struct stk_conn *c)
 	c->prr_out += n;
 	c->high_rxt = c->snd_una + n;
 	c->rxt_round = c->snd_max;
+	c->head_seq = c->snd_una;
+	c->head_mark = c->high_rxt;
 	prr_step(c, delivered);
 }
 
@@ -166,6 +189,7 @@ tcp_cc_ack(struct stk_conn *c, uint32_t acked)
 			c->cwnd = c->ssthresh;
 			return;
 		}
+		head_moved(c);
 		lost_retransmissions(c);
 		prr_step(c, acked + c->sb_news);
 		return;

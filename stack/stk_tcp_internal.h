@@ -301,11 +301,13 @@ struct stk_conn {
 	 * there are more than TCP_SB_MAX */
 	struct tcp_sack_block sb[TCP_SB_MAX];
 	uint8_t sb_n;
-	uint32_t sb_bytes;   /* bytes in sb[] */
-	uint32_t sb_news;    /* bytes the ACK being processed newly SACKed */
-	uint32_t high_rxt;   /* HighRxt: lost data retransmitted up to here */
-	uint32_t rescue_rxt; /* RescueRxt (RFC 6675 4, NextSeg rule 4) */
-	uint32_t rxt_round;  /* snd_max when the current round of retransmissions began */
+	uint32_t sb_bytes;	      /* bytes in sb[] */
+	uint32_t sb_news;	      /* bytes the ACK being processed newly SACKed */
+	uint32_t high_rxt;	      /* HighRxt: lost data retransmitted up to here */
+	uint32_t rescue_rxt;	      /* RescueRxt (RFC 6675 4, NextSeg rule 4) */
+	uint32_t rxt_round;	      /* snd_max when the current round of retransmissions began */
+	uint32_t head_seq, head_mark; /* the first hole, and HighRxt once it was resent */
+	uint32_t sb_news_hi;	      /* of sb_news, bytes above head_mark + a margin */
 	/* proportional rate reduction (RFC 6937) */
 	uint32_t prr_delivered, prr_out, recover_fs;
 	uint64_t cc_priv[9]; /* the algorithm's own state (CUBIC: 68 bytes) */

@@ -47,6 +47,7 @@ seq_acceptable(const struct stk_conn *c, const struct tcp_seg *s)
 }
 
 static void rcv_ack_only(struct stk_tcp *t, struct stk_conn *c, struct tcp_seg *s);
+static void ts_update(struct stk_tcp *t, struct stk_conn *c, const struct tcp_seg *s);
 
 /* RFC 5961 5.2: an ACK is acceptable from SND.UNA - MAX.SND.WND on; below
  * that, nobody who saw our data sent it (a blind data injection). */
@@ -66,6 +67,12 @@ rcv_unacceptable(struct stk_tcp *t, struct stk_conn *c, struct tcp_seg *s)
 	if (s->len != 0 && seq_le(s->seq + s->len, c->rcv_nxt)) {
 		TCP_INC(t->ctx, dup_segments);
 		c->quickacks = TCP_QUICKACKS; /* the peer resends: our ACKs come late */
+		/* a resend reaching our last ACK (lost, or delayed by us) takes
+		 * TS.Recent (RFC 7323 4.3: SEG.SEQ <= Last.ACK.sent <= its end,
+		 * as Linux's rcv_wup test): our answer must echo the resend, or
+		 * the peer measures its timeout as RTT and its RTO balloons */
+		if (seq_le(c->last_ack_sent, s->seq + s->len))
+			ts_update(t, c, s);
 	}
 	s->drop = STK_DROP_TCP_OUT_OF_WINDOW;
 	/* a closed window takes no data, but the segment's ACK and window still

@@ -71,10 +71,25 @@ insert(struct stk_conn *c, uint32_t l, uint32_t r)
 	c->sb_bytes += r - l;
 }
 
+/* Bytes SACKed in [a, b). */
+static uint32_t
+sacked_in(const struct stk_conn *c, uint32_t a, uint32_t b)
+{
+	uint32_t n = 0;
+
+	for (unsigned int i = 0; i < c->sb_n && seq_lt(c->sb[i].left, b); i++) {
+		uint32_t l = seq_max(c->sb[i].left, a), r = seq_min(c->sb[i].right, b);
+
+		if (seq_lt(l, r))
+			n += r - l;
+	}
+	return n;
+}
+
 uint32_t
 tcp_sb_update(struct stk_conn *c, const struct tcp_opts *o, uint32_t ack)
 {
-	uint32_t una = c->snd_una, before;
+	uint32_t una = c->snd_una, before, hi_from, hi_before;
 
 	if (seq_gt(ack, una) && seq_le(ack, c->snd_max))
 		una = ack;
@@ -85,6 +100,8 @@ tcp_sb_update(struct stk_conn *c, const struct tcp_opts *o, uint32_t ack)
 		tcp_sb_clear(c);
 	}
 	before = c->sb_bytes;
+	hi_from = c->head_mark + (uint32_t)(c->dupthresh - 1) * tcp_seg_mss(c);
+	hi_before = sacked_in(c, hi_from, c->high_rxt);
 	for (unsigned int i = 0; i < o->n_sack; i++) {
 		uint32_t l = o->sack[i].left, r = o->sack[i].right;
 
@@ -103,6 +120,8 @@ tcp_sb_update(struct stk_conn *c, const struct tcp_opts *o, uint32_t ack)
 		insert(c, l, r);
 	}
 	c->sack_high = c->sb_n > 0 ? c->sb[c->sb_n - 1].right : una;
+	c->sb_news_hi = sacked_in(c, hi_from, c->high_rxt);
+	c->sb_news_hi = c->sb_news_hi > hi_before ? c->sb_news_hi - hi_before : 0;
 	/* merging never loses bytes, so growth is what is new (a range
 	 * forgotten for room makes this an underestimate, never more) */
 	return c->sb_bytes > before ? c->sb_bytes - before : 0;
