@@ -62,7 +62,7 @@
 #define TCP_REORDER_MAX	   127	  /* the highest it goes (Linux: 300) */
 #define TCP_SB_MAX	   32	  /* SACKed ranges a connection's scoreboard holds */
 #define TCP_WC_DELACK_US   200000 /* RFC 8985 WCDelAckT */
-#define TCP_TLP_MIN_US	   1000	  /* the shortest probe timeout */
+#define TCP_TLP_SLACK_US   2000	  /* added to 2 SRTT for a probe timeout */
 #define TCP_QUICKACKS	   16	  /* segments ACKed at once after a hole or duplicate */
 #define TCP_WHEEL_SLOTS	   4096	  /* one rotation: 409.6 ms */
 #define TCP_PERSIST_MIN_US 200000

@@ -199,11 +199,14 @@ tcp_rtx_arm(struct stk_conn *c)
 		return;
 	}
 	/* RFC 8985 7.2: 2 SRTT, plus the peer's worst delayed ACK when less
-	 * than two full segments are out (its ACK may wait for more) */
+	 * than two full segments are out (its ACK may wait for more), else a
+	 * slack for a busy peer's ACK (as Linux's 2 jiffies): at sub-ms RTTs
+	 * 2 SRTT alone fires on every hiccup and resends for nothing */
 	pto = 2ull * c->srtt_us;
 	if (tcp_flight(c) < 2 * tcp_seg_mss(c))
 		pto += TCP_WC_DELACK_US;
-	pto = RTE_MAX(pto, (uint64_t)TCP_TLP_MIN_US);
+	else
+		pto += TCP_TLP_SLACK_US;
 	if (pto >= rto) {
 		tcp_timer_set(c, TCP_T_RTX, rto);
 		return;
