@@ -508,22 +508,6 @@ stk_conn_get_info(const struct stk_conn *c, struct stk_conn_info *i)
 }
 
 unsigned int
-stk_tcp_dump(const struct stk_ctx *ctx, struct stk_conn_info *out, unsigned int max)
-{
-	const struct stk_tcp *t = ctx->tcp;
-	const void *key;
-	void *data;
-	uint32_t iter = 0;
-	unsigned int n = 0;
-
-	if (t == NULL)
-		return 0;
-	while (n < max && rte_hash_iterate(t->conn_hash, &key, &data, &iter) >= 0)
-		stk_conn_get_info(&t->conns[(uintptr_t)data], &out[n++]);
-	return n;
-}
-
-unsigned int
 stk_tcp_foreach(const struct stk_ctx *ctx, stk_conn_info_fn fn, void *arg)
 {
 	const struct stk_tcp *t = ctx->tcp;
@@ -540,6 +524,29 @@ stk_tcp_foreach(const struct stk_ctx *ctx, stk_conn_info_fn fn, void *arg)
 		fn(arg, &info);
 	}
 	return n;
+}
+
+struct dump_ctx {
+	struct stk_conn_info *out;
+	unsigned int max, n;
+};
+
+static void
+dump_one(void *arg, const struct stk_conn_info *info)
+{
+	struct dump_ctx *d = arg;
+
+	if (d->n < d->max)
+		d->out[d->n++] = *info;
+}
+
+unsigned int
+stk_tcp_dump(const struct stk_ctx *ctx, struct stk_conn_info *out, unsigned int max)
+{
+	struct dump_ctx d = {.out = out, .max = max};
+
+	stk_tcp_foreach(ctx, dump_one, &d);
+	return d.n;
 }
 
 const struct stk_tcp_stats *

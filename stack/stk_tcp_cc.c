@@ -26,6 +26,14 @@ tcp_cc_get(enum stk_cc cc)
 }
 
 uint32_t
+tcp_cc_initial_window(const struct stk_conn *c)
+{
+	uint32_t mss = tcp_seg_mss(c);
+
+	return RTE_MIN(10 * mss, RTE_MAX(2 * mss, 14600u));
+}
+
+uint32_t
 tcp_cc_send_cwnd(const struct stk_conn *c)
 {
 	/* RFC 3042: each dupack below the threshold may release one new

@@ -26,15 +26,6 @@
 #define CUBIC_ALPHA (3.0 * (1.0 - CUBIC_BETA) / (1.0 + CUBIC_BETA))
 #define CWND_MAX    (1u << 30)
 
-/* RFC 6928: min(10 * MSS, max(2 * MSS, 14600)) */
-static uint32_t
-initial_window(const struct stk_conn *c)
-{
-	uint32_t mss = tcp_seg_mss(c);
-
-	return RTE_MIN(10 * mss, RTE_MAX(2 * mss, 14600u));
-}
-
 /* x^(1/3) for x >= 0: Newton's iteration from above (a power of two at
  * most twice the root), which decreases monotonically to it. */
 static double
@@ -163,7 +154,7 @@ static void
 cubic_init(struct stk_conn *c)
 {
 	memset(c->cc_priv, 0, sizeof(c->cc_priv));
-	c->cwnd = initial_window(c);
+	c->cwnd = tcp_cc_initial_window(c);
 	c->ssthresh = UINT32_MAX;
 	c->bytes_acked = 0;
 }
@@ -257,7 +248,7 @@ cubic_on_idle(struct stk_conn *c)
 
 	if (cb->epoch != 0)
 		epoch_resume(c, cb, cb->lim_since != 0 ? cb->lim_since : c->last_snd_tsc);
-	c->cwnd = RTE_MIN(c->cwnd, initial_window(c));
+	c->cwnd = RTE_MIN(c->cwnd, tcp_cc_initial_window(c));
 }
 
 /* RFC 9438 4.9.2: the loss was spurious; stk_tcp_cc.c restored cwnd and

@@ -8,19 +8,10 @@
 
 #define CWND_MAX (1u << 30)
 
-/* RFC 6928: min(10 * MSS, max(2 * MSS, 14600)) */
-static uint32_t
-initial_window(const struct stk_conn *c)
-{
-	uint32_t mss = tcp_seg_mss(c);
-
-	return RTE_MIN(10 * mss, RTE_MAX(2 * mss, 14600u));
-}
-
 static void
 nr_init(struct stk_conn *c)
 {
-	c->cwnd = initial_window(c);
+	c->cwnd = tcp_cc_initial_window(c);
 	c->ssthresh = UINT32_MAX;
 	c->bytes_acked = 0;
 }
@@ -71,7 +62,7 @@ nr_on_rto(struct stk_conn *c)
 static void
 nr_on_idle(struct stk_conn *c)
 {
-	c->cwnd = RTE_MIN(c->cwnd, initial_window(c));
+	c->cwnd = RTE_MIN(c->cwnd, tcp_cc_initial_window(c));
 }
 
 const struct tcp_cc_ops tcp_cc_newreno = {

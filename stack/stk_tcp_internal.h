@@ -641,6 +641,8 @@ uint32_t tcp_sb_skip(const struct stk_conn *c, uint32_t seq, uint32_t *room);
  * while pipe stays below cwnd. */
 void tcp_sack_output(struct stk_conn *c);
 void tcp_cc_rto(struct stk_conn *c);
+/* RFC 6928's initial window: min(10 * MSS, max(2 * MSS, 14600)). */
+uint32_t tcp_cc_initial_window(const struct stk_conn *c);
 /* The congestion window for sending new data now, limited transmit included. */
 uint32_t tcp_cc_send_cwnd(const struct stk_conn *c);
 static inline uint32_t
