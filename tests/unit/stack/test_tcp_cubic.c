@@ -528,8 +528,7 @@ static struct {
 	uint32_t nxt;
 	struct seg q[QMAX];
 	unsigned int qh, qt;
-	uint32_t drop_off[8];
-	unsigned int drop_nth[8], seen[8], n_drop;
+	struct ut_losses loss; /* the n-th transmission of the segment holding a byte is lost */
 	unsigned int new_sends, stages, fc;
 	uint32_t max_cwnd;
 	uint64_t epoch;
@@ -551,15 +550,7 @@ collect(void)
 static bool
 lost(const struct seg *g)
 {
-	uint32_t off = g->seq - s.base;
-	bool drop = false;
-
-	for (unsigned int i = 0; i < s.n_drop; i++) {
-		if (s.drop_off[i] >= off && s.drop_off[i] < off + g->len &&
-		    ++s.seen[i] == s.drop_nth[i])
-			drop = true;
-	}
-	return drop;
+	return ut_losses_hit(&s.loss, g->seq - s.base, g->len);
 }
 
 static void
@@ -625,9 +616,7 @@ run(void)
 static void
 drop_nth(uint32_t off, unsigned int nth)
 {
-	s.drop_off[s.n_drop] = off;
-	s.drop_nth[s.n_drop] = nth;
-	s.n_drop++;
+	ut_losses_add(&s.loss, off, nth);
 }
 
 static int

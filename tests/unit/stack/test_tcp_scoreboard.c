@@ -559,10 +559,8 @@ static struct {
 	uint32_t latest;    /* the latest arrival's first byte */
 	struct seg q[QMAX]; /* sent, not yet arrived or lost */
 	unsigned int qh, qt;
-	/* losses: the n-th transmission of the segment holding byte off */
-	uint32_t drop_off[8];
-	unsigned int drop_nth[8], seen[8], n_drop;
-	uint32_t sent_now; /* data bytes the last step sent */
+	struct ut_losses loss; /* the n-th transmission of the segment holding a byte is lost */
+	uint32_t sent_now;     /* data bytes the last step sent */
 	/* after the arrival of byte blackout_after (if not 0), every segment
 	 * is lost while blackout is on */
 	uint32_t blackout_after;
@@ -604,26 +602,13 @@ collect(void)
 static bool
 lost(const struct seg *g)
 {
-	uint32_t off = g->seq - una;
-	bool drop = false;
-
-	for (unsigned int i = 0; i < s.n_drop; i++) {
-		if (s.drop_off[i] >= off && s.drop_off[i] < off + g->len) {
-			s.seen[i]++;
-			if (s.seen[i] == s.drop_nth[i])
-				drop = true;
-		}
-	}
-	return drop;
+	return ut_losses_hit(&s.loss, g->seq - una, g->len);
 }
 
 static void
 drop_nth(uint32_t seg, unsigned int nth)
 {
-	assert_true(s.n_drop < RTE_DIM(s.drop_off));
-	s.drop_off[s.n_drop] = seg * MSS;
-	s.drop_nth[s.n_drop] = nth;
-	s.n_drop++;
+	ut_losses_add(&s.loss, seg * MSS, nth);
 }
 
 /* The receiver's SACK blocks (RFC 2018 4): the latest arrival's first,

@@ -584,4 +584,35 @@ ut_data_mbuf(size_t n, uint8_t seed)
 
 #define UT_TCP_TEST(f) cmocka_unit_test_setup_teardown(f, ut_tcp_setup, ut_teardown)
 
+/* ------------------------------------------------------------------ */
+/* A loss script for the scripted receivers of the congestion-control   */
+/* tests: the n-th transmission of the segment holding byte offset off  */
+/* is lost.                                                             */
+
+struct ut_losses {
+	uint32_t off[8];
+	unsigned int nth[8], seen[8], n;
+};
+
+static inline void
+ut_losses_add(struct ut_losses *l, uint32_t off, unsigned int nth)
+{
+	assert_true(l->n < RTE_DIM(l->off));
+	l->off[l->n] = off;
+	l->nth[l->n] = nth;
+	l->n++;
+}
+
+/* A transmission of [off, off + len): is it the one to lose? */
+static inline bool
+ut_losses_hit(struct ut_losses *l, uint32_t off, uint32_t len)
+{
+	bool drop = false;
+
+	for (unsigned int i = 0; i < l->n; i++)
+		if (l->off[i] >= off && l->off[i] < off + len && ++l->seen[i] == l->nth[i])
+			drop = true;
+	return drop;
+}
+
 #endif /* MESHGW_UT_TCP_H */
