@@ -369,6 +369,41 @@ deliver(struct stk_conn *c, struct rte_mbuf *m, uint32_t len)
 	return tcp_cb_data(c, m);
 }
 
+/* Hands m and every out-of-order chain it makes contiguous to the
+ * application as one chain, so that whatever the application sends from its
+ * callback ACKs the whole filled range at once. Acknowledging it piecewise
+ * would give the sender ACKs that cover only never-retransmitted segments
+ * sent before its timeout, and Linux takes the timeout into its RTT from
+ * those (it ignores Karn's rule only for them): its RTO grows with every
+ * loss. False when c is gone. */
+static bool
+deliver_with_ooo(struct stk_conn *c, struct rte_mbuf *m, uint32_t len)
+{
+	uint32_t start = c->rcv_nxt;
+	struct rte_mbuf *e;
+
+	c->rcv_nxt += len; /* tcp_ooo_pop trims against rcv_nxt */
+	while ((e = tcp_ooo_pop(c)) != NULL) {
+		uint32_t elen = e->pkt_len;
+
+		if (rte_pktmbuf_chain(m, e) != 0) {
+			/* past the segment count an mbuf chain can hold */
+			c->rcv_nxt = start;
+			if (!deliver(c, m, len))
+				return false;
+			start = c->rcv_nxt;
+			m = e;
+			len = 0;
+			c->rcv_nxt += elen;
+		} else {
+			c->rcv_nxt += elen;
+		}
+		len += elen;
+	}
+	c->rcv_nxt = start;
+	return deliver(c, m, len);
+}
+
 static void
 rcv_out_of_order(struct stk_tcp *t, struct stk_conn *c, struct tcp_seg *s)
 {
@@ -415,11 +450,8 @@ rcv_text(struct stk_tcp *t, struct stk_conn *c, struct tcp_seg *s)
 	had_ooo = c->ooo_head != NULL;
 	m = s->m;
 	s->m = NULL;
-	if (!deliver(c, m, s->len))
+	if (!(had_ooo ? deliver_with_ooo(c, m, s->len) : deliver(c, m, s->len)))
 		return;
-	while ((m = tcp_ooo_pop(c)) != NULL)
-		if (!deliver(c, m, m->pkt_len))
-			return;
 	if ((c->flags & TF_OOO_FIN) && c->rcv_nxt == c->ooo_fin_seq) {
 		/* the hole before a FIN filled: take the FIN now */
 		c->flags &= ~TF_OOO_FIN;

@@ -77,6 +77,33 @@ test_hole_filled(void **state)
 	assert_int_equal(ut.ctx->tcp->mem, 0);
 }
 
+/* The filled range reaches the application as one chain, with rcv_nxt past
+ * all of it: what the application sends from its callback ACKs everything
+ * (a piecewise ACK would hand a Linux sender RTT samples of its timeout). */
+static void
+test_fill_delivered_at_once(void **state)
+{
+	(void)state;
+	open_conn(1000);
+	send_range(100, 200);
+	send_range(300, 400);
+	send_range(200, 300);
+	send_range(500, 600);
+	assert_int_equal(app.data, 0);
+	send_range(0, 100);
+	assert_int_equal(app.data, 1);
+	assert_int_equal(app.rcv_nxt_in_data, base + 400);
+	assert_rx(400);
+	assert_last_ack(400);
+	send_range(400, 500);
+	assert_int_equal(app.data, 2);
+	assert_int_equal(app.rcv_nxt_in_data, base + 600);
+	assert_rx(600);
+	assert_last_ack(600);
+	assert_int_equal(app.c->ooo_n, 0);
+	assert_int_equal(ut.ctx->tcp->mem, 0);
+}
+
 static void
 test_overlaps_merged(void **state)
 {
@@ -222,11 +249,17 @@ test_close_in_data_with_ooo(void **state)
 	open_conn(1000);
 	send_range(100, 200);
 	app.close_in_data = true;
-	/* the fill is delivered; the application closes in its callback; the
-	 * queued rest would go to nobody: reset */
+	/* the fill and the queued rest are delivered together; the
+	 * application closes in its callback: no reset */
 	send_range(0, 100);
 	assert_int_equal(app.data, 1);
-	assert_rx(100);
+	assert_rx(200);
+	ut_tcp_last(&o);
+	assert_false(o.flags & TCP_RST);
+	assert_int_equal(ut_conns(), 1);
+	/* what follows would go to nobody: reset */
+	send_range(200, 300);
+	assert_int_equal(app.data, 1);
 	assert_int_equal(app.closed, 1);
 	assert_int_equal(app.resets, 0);
 	ut_tcp_last(&o);
@@ -364,7 +397,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_hole_filled),
-		T(test_overlaps_merged),
+		T(test_fill_delivered_at_once),
+	T(test_overlaps_merged),
 		T(test_entry_replaced),
 		T(test_duplicate_ooo),
 		T(test_in_order_overtakes_entries),

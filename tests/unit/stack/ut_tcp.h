@@ -205,6 +205,7 @@ struct ut_app {
 	uint8_t rx[1 << 16];
 	size_t rx_len;
 	uint64_t rx_total;
+	uint32_t rcv_nxt_in_data; /* the ACK anything sent from data would carry */
 	bool keep;	       /* do not consume: the window closes */
 	int accept_rc;	       /* what accepted returns */
 	bool abort_in_data;    /* stk_conn_abort from the data callback */
@@ -242,6 +243,7 @@ ut_app_data(void *ctx, struct stk_conn *c, struct rte_mbuf *m)
 
 	assert_ptr_equal(ctx, &app);
 	app.data++;
+	app.rcv_nxt_in_data = c->rcv_nxt;
 	if (app.rx_len + n <= sizeof(app.rx)) {
 		const void *p = rte_pktmbuf_read(m, 0, n, app.rx + app.rx_len);
 
