@@ -398,7 +398,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_hole_filled),
 		T(test_fill_delivered_at_once),
-	T(test_overlaps_merged),
+		T(test_overlaps_merged),
 		T(test_entry_replaced),
 		T(test_duplicate_ooo),
 		T(test_in_order_overtakes_entries),

@@ -206,13 +206,13 @@ struct ut_app {
 	size_t rx_len;
 	uint64_t rx_total;
 	uint32_t rcv_nxt_in_data; /* the ACK anything sent from data would carry */
-	bool keep;	       /* do not consume: the window closes */
-	int accept_rc;	       /* what accepted returns */
-	bool abort_in_data;    /* stk_conn_abort from the data callback */
-	bool close_in_data;    /* stk_conn_close from the data callback */
-	bool close_in_peer;    /* stk_conn_close from peer_closed */
-	bool abort_in_reset;   /* stk_conn_abort from reset */
-	bool send_in_writable; /* push one more mbuf from writable */
+	bool keep;		  /* do not consume: the window closes */
+	int accept_rc;		  /* what accepted returns */
+	bool abort_in_data;	  /* stk_conn_abort from the data callback */
+	bool close_in_data;	  /* stk_conn_close from the data callback */
+	bool close_in_peer;	  /* stk_conn_close from peer_closed */
+	bool abort_in_reset;	  /* stk_conn_abort from reset */
+	bool send_in_writable;	  /* push one more mbuf from writable */
 };
 
 static struct ut_app app;
