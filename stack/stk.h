@@ -223,7 +223,10 @@ struct stk_conf {
 	X(TCP_PAWS, "tcp_paws_rejected")                                                           \
 	X(TCP_ACK_OLD, "tcp_ack_too_old")                                                          \
 	X(TCP_RST_CHALLENGED, "tcp_rst_challenged")                                                \
-	X(TCP_COOKIE_BAD, "tcp_syncookie_invalid")
+	X(TCP_COOKIE_BAD, "tcp_syncookie_invalid")                                                 \
+	X(TCP_SACK_EMPTY, "tcp_sack_block_empty")                                                  \
+	X(TCP_SACK_BELOW, "tcp_sack_block_below_snd_una")                                          \
+	X(TCP_SACK_BEYOND, "tcp_sack_block_beyond_snd_nxt")
 
 enum stk_drop {
 #define STK_DROP_ENUM(e, s) STK_DROP_##e,

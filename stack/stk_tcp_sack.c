@@ -113,7 +113,12 @@ tcp_sb_update(struct stk_conn *c, const struct tcp_opts *o, uint32_t ack)
 			continue;
 		}
 		if (!seq_lt(l, r) || seq_lt(l, una) || seq_gt(r, c->snd_max)) {
-			/* empty, reaching below snd_una, or beyond what was sent */
+			/* the block is dropped, the ACK it came with is not */
+			enum stk_drop why = !seq_lt(l, r)    ? STK_DROP_TCP_SACK_EMPTY
+					    : seq_lt(l, una) ? STK_DROP_TCP_SACK_BELOW
+							     : STK_DROP_TCP_SACK_BEYOND;
+
+			c->ctx->stats.drops[why]++;
 			TCP_INC(c->ctx, sack_blocks_invalid);
 			continue;
 		}

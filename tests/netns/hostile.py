@@ -16,7 +16,8 @@ exits 1 if any case failed:
   overlap_first_wins  retransmissions with different bytes over data the
                       gateway has (delivered, or held out of order): the
                       echo returns the bytes that came first
-  sack_beyond_snd_nxt SACK blocks above anything the gateway sent
+  sack_blocks_invalid SACK blocks beyond snd_nxt, below snd_una and empty:
+                      each dropped with its reason, the ACK taken
   zero_window         the peer's window shut with echo data waiting:
                       zero-window probes, then the data once it opens
   paws_old            a segment with an old timestamp: dropped, an ACK
@@ -281,17 +282,24 @@ def overlap_first_wins(before, p, c):
     return {"echoed": len(c.echoed)}
 
 
-@case("sack_beyond_snd_nxt")
-def sack_beyond_snd_nxt(before, p, c):
+@case("sack_blocks_invalid")
+def sack_blocks_invalid(before, p, c):
     hi = c.rcv_nxt  # the gateway's snd_nxt: everything it sent is acked
+    blocks = ((hi + 10000) & 0xFFFFFFFF, (hi + 20000) & 0xFFFFFFFF,  # beyond snd_nxt
+              (hi - 2000) & 0xFFFFFFFF, (hi - 1000) & 0xFFFFFFFF,    # below snd_una
+              (hi - 5) & 0xFFFFFFFF, (hi - 5) & 0xFFFFFFFF)          # empty
     c.send("A", opts=[("NOP", None), ("NOP", None), ("Timestamp", (c.ts(), c.ts_recent)),
-                      ("NOP", None), ("NOP", None), ("SAck", ((hi + 10000) & 0xFFFFFFFF, (hi + 20000) & 0xFFFFFFFF))])
+                      ("NOP", None), ("NOP", None), ("SAck", blocks)])
     time.sleep(0.2)
     after = stats()
     n = delta(before, after, "tcp", "sack_blocks_invalid")
-    expect(p, n == 1, f"sack_blocks_invalid rose by {n}, not 1 (the SACK scoreboard of "
-                      "stk_tcp_sack.c does not check blocks against snd_max in this build?)")
+    expect(p, n == 3, f"sack_blocks_invalid rose by {n}, not 3")
+    for r in ("tcp_sack_block_beyond_snd_nxt", "tcp_sack_block_below_snd_una", "tcp_sack_block_empty"):
+        d = delta(before, after, "drops", r)
+        expect(p, d == 1, f"drop reason {r} rose by {d}, not 1")
     expect(p, established(c), "the connection did not survive")
+    got = c.echo(b"after" * 10)
+    expect(p, got == b"after" * 10, f"echo after the bad blocks: {got!r}")
     return {"sack_blocks_invalid": n}
 
 
@@ -388,7 +396,7 @@ def main():
     syn_established(c)
     data_beyond_window(c)
     overlap_first_wins(c)
-    sack_beyond_snd_nxt(c)
+    sack_blocks_invalid(c)
     zero_window(c)
     paws_old(c)
     tiny = Conn(mss=1)

@@ -350,6 +350,10 @@ test_update_invalid(void **state)
 	assert_int_equal(st()->sack_blocks_invalid, 5);
 	assert_int_equal(upd(0, 2, 40000, 60000, 49000, 50000), 1000);
 	assert_int_equal(st()->sack_blocks_invalid, 6);
+	/* each with its drop reason */
+	assert_int_equal(ut_stats()->drops[STK_DROP_TCP_SACK_EMPTY], 2);
+	assert_int_equal(ut_stats()->drops[STK_DROP_TCP_SACK_BELOW], 2);
+	assert_int_equal(ut_stats()->drops[STK_DROP_TCP_SACK_BEYOND], 2);
 	/* nothing of them was taken */
 	expect_sb(3, 5000, 6000, 7000, 8000, 49000, 50000);
 	assert_int_equal(st()->dsacks_in, 0);
