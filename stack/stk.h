@@ -279,6 +279,19 @@ void stk_free(struct stk_ctx *ctx);
  * quiescent state report, so the worker sets them again after each. */
 void stk_set_routes(struct stk_ctx *ctx, const struct stk_routes *routes);
 
+/* Virtual addresses (service VIPs) the stack takes as its own besides the
+ * ports' addresses: IPv4 to them is accepted (TCP listeners may bind them),
+ * and ARP requests for one are answered on a port whose subnet holds it.
+ * Sorted ascending, no duplicates, immutable while set (it lives in the
+ * config snapshot); NULL: none. Set like the routes, every loop turn. */
+struct stk_vips {
+	unsigned int n;
+	uint32_t addr[]; /* host order */
+};
+void stk_set_vips(struct stk_ctx *ctx, const struct stk_vips *vips);
+/* Is ip one of the current VIPs? O(log n). */
+bool stk_is_vip(const struct stk_ctx *ctx, uint32_t ip);
+
 /* Hook for ICMP errors whose inner protocol is TCP/UDP. */
 void stk_set_icmp_err_handler(struct stk_ctx *ctx, stk_icmp_err_fn fn, void *arg);
 

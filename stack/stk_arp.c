@@ -336,6 +336,21 @@ port_has_addr(const struct stk_port_info *port, uint32_t ip)
 	return false;
 }
 
+/* A VIP on port's link: inside one of its subnets. */
+static bool
+port_has_vip(const struct stk_ctx *ctx, const struct stk_port_info *port, uint32_t ip)
+{
+	if (!stk_is_vip(ctx, ip))
+		return false;
+	for (unsigned int i = 0; i < port->n_addrs; i++) {
+		uint32_t mask = port->plens[i] == 0 ? 0 : UINT32_MAX << (32 - port->plens[i]);
+
+		if ((port->addrs[i] & mask) == (ip & mask))
+			return true;
+	}
+	return false;
+}
+
 static bool
 bad_sender(const struct stk_ctx *ctx, uint16_t op, uint32_t sip, const struct rte_ether_addr *sha)
 {
@@ -346,7 +361,7 @@ bad_sender(const struct stk_ctx *ctx, uint16_t op, uint32_t sip, const struct rt
 	if (sip == UINT32_MAX || (sip & 0xf0000000) == 0xe0000000)
 		return true;
 	/* someone claims one of our addresses: never learn it */
-	return stk_local_addr(ctx, sip) >= 0;
+	return stk_local_addr(ctx, sip) >= 0 || stk_is_vip(ctx, sip);
 }
 
 static enum stk_drop
@@ -401,7 +416,7 @@ stk_arp_input(struct stk_ctx *ctx, uint16_t port_idx, struct rte_mbuf *m, uint64
 	e = sip != 0 ? entry_find(ctx, port_idx, sip) : NULL;
 	if (e != NULL)
 		confirm(ctx, e, &sha, now);
-	if (!port_has_addr(port, tip)) {
+	if (!port_has_addr(port, tip) && !port_has_vip(ctx, port, tip)) {
 		why = STK_DROP_ARP_NOT_OURS;
 		goto drop;
 	}

@@ -103,6 +103,34 @@ stk_set_routes(struct stk_ctx *ctx, const struct stk_routes *routes)
 }
 
 void
+stk_set_vips(struct stk_ctx *ctx, const struct stk_vips *vips)
+{
+	ctx->vips = vips;
+}
+
+bool
+stk_is_vip(const struct stk_ctx *ctx, uint32_t ip)
+{
+	const struct stk_vips *v = ctx->vips;
+	unsigned int lo = 0, hi;
+
+	if (v == NULL)
+		return false;
+	hi = v->n;
+	while (lo < hi) {
+		unsigned int mid = lo + (hi - lo) / 2;
+
+		if (v->addr[mid] == ip)
+			return true;
+		if (v->addr[mid] < ip)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
+}
+
+void
 stk_set_icmp_err_handler(struct stk_ctx *ctx, stk_icmp_err_fn fn, void *arg)
 {
 	ctx->icmp_err_fn = fn;

@@ -101,7 +101,7 @@ parse_inner(const struct stk_ctx *ctx, const struct rte_mbuf *m, uint32_t off,
 	e->proto = ip->next_proto_id;
 	e->saddr = rte_be_to_cpu_32(ip->src_addr);
 	e->daddr = rte_be_to_cpu_32(ip->dst_addr);
-	if (stk_local_addr(ctx, e->saddr) < 0)
+	if (stk_local_addr(ctx, e->saddr) < 0 && !stk_is_vip(ctx, e->saddr))
 		return STK_DROP_ICMP_ERR_INNER;
 	l4 = rte_pktmbuf_read(m, off + ihl, sizeof(l4buf), l4buf);
 	if (l4 == NULL)

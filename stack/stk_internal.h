@@ -39,6 +39,7 @@ struct stk_tcp;
 struct stk_ctx {
 	struct stk_conf conf;
 	const struct stk_routes *routes;
+	const struct stk_vips *vips;
 	stk_icmp_err_fn icmp_err_fn;
 	void *icmp_err_arg;
 

@@ -48,7 +48,7 @@ bad_source(const struct stk_ctx *ctx, uint32_t src)
 {
 	if (src == 0 || src == UINT32_MAX || (src >> 24) == 127 || (src & 0xf0000000) == 0xe0000000)
 		return true;
-	return stk_local_addr(ctx, src) >= 0;
+	return stk_local_addr(ctx, src) >= 0 || stk_is_vip(ctx, src);
 }
 
 /* Validates the datagram at the start of m and trims the Ethernet padding.
@@ -85,7 +85,8 @@ validate(struct stk_ctx *ctx, uint16_t port_idx, struct rte_mbuf *m, uint32_t *i
 		return STK_DROP_IP_FRAG; /* no reassembly (yet) */
 	if (unlikely(bad_source(ctx, rte_be_to_cpu_32(ip->src_addr))))
 		return STK_DROP_IP_SRC;
-	if (stk_local_addr(ctx, rte_be_to_cpu_32(ip->dst_addr)) < 0)
+	if (stk_local_addr(ctx, rte_be_to_cpu_32(ip->dst_addr)) < 0 &&
+	    !stk_is_vip(ctx, rte_be_to_cpu_32(ip->dst_addr)))
 		return STK_DROP_NOT_LOCAL;
 	*proto = ip->next_proto_id;
 	return STK_DROP_MAX;

@@ -148,7 +148,7 @@ stk_tcp_listen(struct stk_ctx *ctx, uint32_t addr, uint16_t port, const struct s
 		return -EPROTONOSUPPORT;
 	if (port == 0 || ops == NULL || out == NULL)
 		return -EINVAL;
-	if (addr != 0 && stk_local_addr(ctx, addr) < 0)
+	if (addr != 0 && stk_local_addr(ctx, addr) < 0 && !stk_is_vip(ctx, addr))
 		return -EADDRNOTAVAIL;
 	rc = tcp_listener_add(t, addr, port, &l);
 	if (rc != 0)

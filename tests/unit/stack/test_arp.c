@@ -5,6 +5,7 @@
  * fake TSC advanced by hand.
  */
 #include <errno.h>
+#include <stdlib.h>
 
 #include "ut_stack.h"
 
@@ -210,6 +211,49 @@ test_not_ours(void **state)
 	assert_int_equal(ut.n_tx, 0);
 	/* no entry is made for a conversation we are not part of */
 	assert_int_equal(stk_arp_dump(ut.ctx, &e, 1, ut.now), 0);
+}
+
+/* Service VIPs: ARP answered for one on the port's subnet (as the VIP),
+ * not for one elsewhere; IP to either is taken as ours. */
+static void
+test_vips(void **state)
+{
+	struct stk_vips *v = malloc(sizeof(*v) + 2 * sizeof(uint32_t));
+	struct ut_pkt f, want;
+	uint32_t on_link = UT_IP(10, 0, 0, 50), off_link = UT_IP(192, 168, 5, 5);
+
+	(void)state;
+	assert_non_null(v);
+	v->n = 2;
+	v->addr[0] = on_link; /* sorted */
+	v->addr[1] = off_link;
+	stk_set_vips(ut.ctx, v);
+	assert_true(stk_is_vip(ut.ctx, on_link));
+	assert_true(stk_is_vip(ut.ctx, off_link));
+	assert_false(stk_is_vip(ut.ctx, UT_IP(10, 0, 0, 51)));
+	ut_arp_request(&f, ut_mac_peer, UT_PEER, on_link);
+	ut_rx(&f);
+	assert_int_equal(ut.n_tx, 1);
+	ut_arp(&want, ut_mac_peer, ut_mac_us, 2, ut_mac_us, on_link, ut_mac_peer, UT_PEER);
+	assert_memory_equal(ut_txd(0), want.b, 42);
+	ut_arp_request(&f, ut_mac_peer, UT_PEER, off_link);
+	ut_rx(&f);
+	assert_int_equal(ut.n_tx, 1);
+	assert_int_equal(ut_stats()->drops[STK_DROP_ARP_NOT_OURS], 1);
+	/* an echo request to each VIP is answered, to anything else dropped */
+	ut_echo(&f, UT_PEER, off_link, 1, 1, (const uint8_t *)"x", 1);
+	ut_rx(&f);
+	ut_echo(&f, UT_PEER, UT_IP(10, 0, 0, 51), 1, 2, (const uint8_t *)"x", 1);
+	ut_rx(&f);
+	assert_int_equal(ut_stats()->icmp_echo_out, 1);
+	assert_int_equal(ut_stats()->drops[STK_DROP_NOT_LOCAL], 1);
+	/* a VIP claimed as a sender is never learned */
+	ut_arp_request(&f, ut_mac_peer, on_link, UT_US);
+	ut_rx(&f);
+	assert_int_equal(ut_stats()->drops[STK_DROP_ARP_SRC], 1);
+	stk_set_vips(ut.ctx, NULL);
+	assert_false(stk_is_vip(ut.ctx, on_link));
+	free(v);
 }
 
 static void
@@ -682,6 +726,7 @@ main(void)
 		UT_TEST(test_learn_only_resolves_pending),
 		UT_TEST(test_probe),
 		UT_TEST(test_not_ours),
+		UT_TEST(test_vips),
 		UT_TEST(test_not_ours_updates_existing),
 		UT_TEST(test_validation),
 		UT_TEST(test_resolve_and_flush),
