@@ -45,8 +45,9 @@ static const struct cfg_kw top_kws[] = {
 	{"log", cfg_group, TOP(log), .arg = cfg_log_kws},
 	{"tcp", cfg_sec_tcp},
 	{"listeners", cfg_sec_listeners},
-	{"services", not_yet},
-	{"clusters", not_yet},
+	{"node", cfg_group, TOP(node), .arg = cfg_node_kws},
+	{"services", cfg_sec_services},
+	{"clusters", cfg_sec_clusters},
 	{"route_tables", not_yet},
 	{"identities", not_yet},
 	{"policies", not_yet},
@@ -82,6 +83,7 @@ ctl_config_defaults(struct ctl_config *c)
 	c->arp.reachable_us = 60000000;
 	c->arp.failed_us = 5000000;
 	cfg_tcp_defaults(&c->tcp);
+	cfg_services_defaults(c);
 	snprintf(c->ctl.socket, sizeof(c->ctl.socket), "/run/meshgw/meshgw.sock");
 	c->admin.enabled = true;
 	c->admin.address = 0x7f000001;
@@ -98,7 +100,9 @@ finish(struct cfg_parse *ps, const config_setting_t *root)
 				CTL_MAX_PORTS);
 	cfg_workers_finish(ps->c);
 	int rc = cfg_routes_resolve(ps);
-	return rc < 0 ? rc : cfg_listeners_resolve(ps);
+	if (rc == 0)
+		rc = cfg_listeners_resolve(ps);
+	return rc < 0 ? rc : cfg_services_resolve(ps);
 }
 
 /* libconfig's parse and our walk over it; c holds defaults on entry. */
@@ -134,7 +138,7 @@ ctl_config_load_string(const char *text, const char *name, struct ctl_config *ou
 		err[0] = '\0';
 	if (text == NULL || out == NULL)
 		return cfg_fail_at(&ps, 0, "no configuration text");
-	ps.c = malloc(sizeof(*ps.c)); /* ~40 KiB: too big for a thread's stack */
+	ps.c = malloc(sizeof(*ps.c)); /* ~420 KiB: too big for a thread's stack */
 	if (ps.c == NULL) {
 		if (err != NULL && errlen > 0)
 			snprintf(err, errlen, "%s: out of memory", ps.name);

@@ -153,6 +153,93 @@ struct ctl_listener_conf {
 	int line;
 };
 
+/* This node, for locality and (later) the mesh: endpoints labelled with
+ * this node's name are local; zone orders the rest. */
+struct ctl_node_conf {
+	char name[CTL_NAME_MAX]; /* default "": no endpoint is local by label */
+	char zone[CTL_NAME_MAX]; /* default "" */
+};
+
+/* Services, clusters and endpoints (README "Services and clusters"). */
+#define CTL_MAX_SERVICES      256
+#define CTL_MAX_SERVICE_VIPS  8
+#define CTL_MAX_CLUSTERS      256
+#define CTL_MAX_ENDPOINTS     4096 /* over every cluster */
+#define CTL_MAX_CLUSTER_EPS   1024 /* per cluster */
+#define CTL_MAGLEV_TABLE_SIZE 65537
+
+enum ctl_protocol { CTL_PROTO_TCP };
+/* round_robin is smooth weighted round robin (nginx); least_conn is the
+ * power of two choices over active connections. */
+enum ctl_lb_policy {
+	CTL_LB_ROUND_ROBIN,
+	CTL_LB_RANDOM,
+	CTL_LB_LEAST_CONN,
+	CTL_LB_MAGLEV,
+	CTL_LB_RING_HASH,
+};
+enum ctl_hash_key { CTL_HASH_SOURCE_IP, CTL_HASH_FIVE_TUPLE };
+
+struct ctl_vip_conf {
+	uint32_t addr; /* host order */
+	uint16_t port;
+};
+
+struct ctl_service_conf {
+	char name[CTL_NAME_MAX];
+	struct ctl_vip_conf vips[CTL_MAX_SERVICE_VIPS]; /* "10.96.0.10:80" */
+	unsigned int n_vips;
+	unsigned int cluster;	    /* index into clusters[] (resolved from the name) */
+	enum ctl_protocol protocol; /* default tcp */
+	int line;
+};
+
+struct ctl_endpoint_conf {
+	uint32_t addr; /* host order */
+	uint16_t port;
+	uint32_t weight;	 /* 1..10000, default 1 */
+	char node[CTL_NAME_MAX]; /* "": not on a mesh node (reached directly) */
+	char zone[CTL_NAME_MAX];
+	int line;
+};
+
+/* Passive outlier detection: consecutive connect failures or resets eject
+ * an endpoint for base_ejection x (times it was ejected), at most
+ * max_ejection_percent of the cluster at once. */
+struct ctl_outlier_conf {
+	uint32_t consecutive_failures; /* default 5; 0: off */
+	uint64_t interval_us;	       /* how often ejections are reviewed, "1s" */
+	uint64_t base_ejection_us;     /* "30s" */
+	uint64_t max_ejection_us;      /* cap on the growing time, "300s" */
+	uint32_t max_ejection_percent; /* default 10 (at least one endpoint may go) */
+};
+
+/* Locality: endpoints on this node first, then this zone, then the rest;
+ * a tier is used while at least min_available_percent of its endpoints are
+ * available (else traffic spills into the next tier as well). */
+struct ctl_locality_conf {
+	bool enabled;			/* default false */
+	uint32_t min_available_percent; /* default 70 */
+};
+
+struct ctl_cluster_conf {
+	char name[CTL_NAME_MAX];
+	enum ctl_lb_policy policy;   /* default round_robin */
+	enum ctl_hash_key hash_key;  /* maglev, ring_hash: default source_ip */
+	uint32_t ring_size;	     /* ring_hash entries, default 16384 */
+	uint64_t connect_timeout_us; /* "1s" */
+	uint64_t idle_timeout_us;    /* "1h"; "0s": none */
+	uint32_t connect_attempts;   /* endpoints tried per connection, default 3 */
+	uint32_t max_connections;    /* active connections, default 100000 (split over workers) */
+	uint32_t max_pending;	     /* connects in progress, default 1024 (split over workers) */
+	bool proxy_protocol;	     /* PROXY protocol v2 header towards endpoints */
+	struct ctl_outlier_conf outlier;
+	struct ctl_locality_conf locality;
+	unsigned int first_endpoint; /* endpoints[first_endpoint .. + n_endpoints) */
+	unsigned int n_endpoints;
+	int line;
+};
+
 struct ctl_ctl_conf {
 	char socket[CTL_PATH_MAX]; /* default /run/meshgw/meshgw.sock */
 };
@@ -164,7 +251,8 @@ struct ctl_admin_conf {
 };
 
 struct ctl_log_conf {
-	enum ctl_log_level level; /* default info */
+	enum ctl_log_level level;     /* default info */
+	char access_log[CTL_ARG_MAX]; /* L4 access log file; "" (default): none */
 };
 
 struct ctl_config {
@@ -179,6 +267,13 @@ struct ctl_config {
 	struct ctl_tcp_conf tcp;
 	struct ctl_listener_conf listeners[CTL_MAX_LISTENERS];
 	unsigned int n_listeners;
+	struct ctl_node_conf node;
+	struct ctl_service_conf services[CTL_MAX_SERVICES];
+	unsigned int n_services;
+	struct ctl_cluster_conf clusters[CTL_MAX_CLUSTERS];
+	unsigned int n_clusters;
+	struct ctl_endpoint_conf endpoints[CTL_MAX_ENDPOINTS];
+	unsigned int n_endpoints;
 	struct ctl_ctl_conf ctl;
 	struct ctl_admin_conf admin;
 	struct ctl_log_conf log;
@@ -203,5 +298,11 @@ const char *ctl_driver_name(enum ctl_driver d);
 
 /* "echo", "discard", "source". */
 const char *ctl_listener_type_name(enum ctl_listener_type t);
+
+/* "round_robin", "random", "least_conn", "maglev", "ring_hash". */
+const char *ctl_lb_policy_name(enum ctl_lb_policy p);
+
+/* "source_ip", "five_tuple". */
+const char *ctl_hash_key_name(enum ctl_hash_key k);
 
 #endif /* MESHGW_CTL_CONFIG_H */

@@ -26,6 +26,7 @@ struct cfg_parse {
 	struct ctl_config *c;		   /* the config being filled */
 	const config_setting_t *routes;	   /* ip_routes, resolved after the walk */
 	const config_setting_t *listeners; /* listeners, checked after the walk */
+	const config_setting_t *services;  /* services, resolved after the walk */
 };
 
 struct cfg_kw;
@@ -111,7 +112,7 @@ int cfg_lex_check(struct cfg_parse *ps, const char *text, bool only_include);
 
 /* Sections: tables of the plain top-level groups, parsers of the others. */
 extern const struct cfg_kw cfg_eal_kws[], cfg_arp_kws[], cfg_ctl_kws[], cfg_admin_kws[],
-	cfg_log_kws[];
+	cfg_log_kws[], cfg_node_kws[];
 int cfg_sec_workers(struct cfg_parse *ps, const config_setting_t *s, const struct cfg_kw *kw,
 		    void *obj);
 int cfg_sec_ports(struct cfg_parse *ps, const config_setting_t *s, const struct cfg_kw *kw,
@@ -122,6 +123,10 @@ int cfg_sec_tcp(struct cfg_parse *ps, const config_setting_t *s, const struct cf
 		void *obj);
 int cfg_sec_listeners(struct cfg_parse *ps, const config_setting_t *s, const struct cfg_kw *kw,
 		      void *obj);
+int cfg_sec_services(struct cfg_parse *ps, const config_setting_t *s, const struct cfg_kw *kw,
+		     void *obj);
+int cfg_sec_clusters(struct cfg_parse *ps, const config_setting_t *s, const struct cfg_kw *kw,
+		     void *obj);
 
 /* After the walk: default worker placement. */
 void cfg_workers_finish(struct ctl_config *c);
@@ -129,10 +134,14 @@ void cfg_workers_finish(struct ctl_config *c);
 int cfg_routes_resolve(struct cfg_parse *ps);
 /* After the walk: listener addresses against the ports, overlaps, the tcp limit. */
 int cfg_listeners_resolve(struct cfg_parse *ps);
+/* After the walk: every service's cluster by name, its VIPs against the listeners. */
+int cfg_services_resolve(struct cfg_parse *ps);
 
 /* Defaults of one port (ctl_config_defaults() applies them to every slot). */
 void cfg_port_defaults(struct ctl_port_conf *p);
 /* Defaults of the tcp group. */
 void cfg_tcp_defaults(struct ctl_tcp_conf *t);
+/* Defaults of every cluster and endpoint slot (after the memset of ctl_config_defaults). */
+void cfg_services_defaults(struct ctl_config *c);
 
 #endif /* MESHGW_CTL_CONFIG_PARSE_H */

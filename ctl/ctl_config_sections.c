@@ -219,7 +219,24 @@ const struct cfg_kw cfg_admin_kws[] = {
 	{NULL},
 };
 
+/* An absolute file path that fits the field, or "" for none. */
+static int
+log_file(struct cfg_parse *ps, const config_setting_t *s, const struct cfg_kw *kw, void *obj)
+{
+	const char *v = config_setting_get_string(s);
+
+	if (v == NULL || strlen(v) >= kw->size ||
+	    (v[0] != '\0' && (v[0] != '/' || v[strlen(v) - 1] == '/')))
+		return cfg_fail(ps, s,
+				"'%s' expected an absolute file path shorter than %zu characters, "
+				"or \"\" for none",
+				kw->name, kw->size);
+	cfg_copy(obj, kw, v);
+	return 0;
+}
+
 const struct cfg_kw cfg_log_kws[] = {
 	{"level", cfg_choice, CFG_AT(struct ctl_log_conf, level), .arg = level_words},
+	{"access_log", log_file, CFG_AT(struct ctl_log_conf, access_log)},
 	{NULL},
 };

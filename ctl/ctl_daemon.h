@@ -33,6 +33,18 @@ struct ctl_daemon {
 int ctl_cmds_register(struct ctl_server *srv, struct ctl_daemon *d);
 /* conns and tcp-probe (ctl_cmds_tcp.c). */
 int ctl_cmds_tcp_register(struct ctl_server *srv, struct ctl_daemon *d);
+/* services, clusters, endpoints, drain, undrain (ctl_cmds_mesh.c). */
+int ctl_cmds_mesh_register(struct ctl_server *srv, struct ctl_daemon *d);
+/* A worker's proxy counters for `stats`. New reference. */
+json_t *ctl_proxy_stats_json(const struct gw_worker *w);
+/* The L4 access log (ctl_alog.c): open at start (0 or -errno), drained
+ * every tick, reopened on `log reopen`, closed (after a last drain) before
+ * the workers are freed. */
+int ctl_alog_open(struct ctl_daemon *d);
+int ctl_alog_reopen(struct ctl_daemon *d);
+void ctl_alog_drain(struct ctl_daemon *d);
+void ctl_alog_close(struct ctl_daemon *d);
+void ctl_alog_counters(uint64_t *lines, uint64_t *errors);
 /* Before gw_dp_stop: lets go of a command still out (tcp-probe). */
 void ctl_cmds_fini(struct ctl_daemon *d);
 

@@ -21,6 +21,7 @@
 #include "ctl_server.h"
 #include "gw_eal.h"
 #include "gw_log.h"
+#include "gw_outlier.h"
 
 #define DEFAULT_CONF	   "conf/meshgw.conf"
 #define BASELINE_SETTLE_MS 1000
@@ -114,8 +115,12 @@ tick(void *arg)
 	struct ctl_daemon *d = arg;
 
 	gw_dp_poll_events(&d->dp);
-	if (d->dp.snap != NULL)
+	ctl_alog_drain(d);
+	if (d->dp.snap != NULL) {
 		gw_snapmgr_reclaim(d->dp.snap);
+		gw_outlier_review(gw_snapmgr_current(d->dp.snap)->mesh, d->dp.ep_shared,
+				  d->dp.outlier_next, rte_rdtsc(), d->dp.hz);
+	}
 	if (d->state == CTL_STATE_STARTING && gw_dp_failed(&d->dp)) {
 		GW_LOG(ERROR, "a worker failed to start: stopping");
 		worker_failed = true;
@@ -134,6 +139,12 @@ tick(void *arg)
 		 * this can only make the check stricter. */
 		d->mbuf_baseline = RTE_MIN(d->mbuf_baseline, ctl_mbufs_in_use());
 	}
+}
+
+static void
+alog_last(void *arg)
+{
+	ctl_alog_close(arg);
 }
 
 static int
@@ -218,8 +229,10 @@ main(int argc, char **argv)
 	rc = gw_dp_start(&d.dp, d.conf, err, sizeof(err));
 	if (rc != 0)
 		fprintf(stderr, "meshgw: %s\n", err);
-	else
+	else if ((rc = ctl_alog_open(&d)) == 0)
 		rc = run_control(&d);
+	d.dp.on_stopped = alog_last;
+	d.dp.on_stopped_arg = &d;
 	GW_LOG(INFO, "shutting down");
 	ctl_cmds_fini(&d);
 	gw_dp_stop(&d.dp);

@@ -107,6 +107,14 @@ usage(FILE *f)
 	      "                              TCP connections of every worker (state such as\n"
 	      "                              established or time_wait; port local or remote;\n"
 	      "                              at most --limit rows, default 1000)\n"
+	      "  services                    services: VIPs, cluster, connections\n"
+	      "  clusters                    clusters: policy, limits, active and pending,\n"
+	      "                              ejected endpoints, the Maglev table digest\n"
+	      "  endpoints [CLUSTER]         endpoints: connections, bytes, failures,\n"
+	      "                              ejection and drain state\n"
+	      "  drain [CLUSTER] ADDR:PORT   no new connections to that endpoint\n"
+	      "  undrain [CLUSTER] ADDR:PORT takes new connections again\n"
+	      "  log reopen                  reopen the access log (after rotation)\n"
 	      "  call CMD [JSON-ARGS]        send any command with a JSON object of arguments\n"
 	      "                              (e.g. call tcp-probe '{\"address\":\"10.0.0.2\",\n"
 	      "                              \"port\":5001,\"bytes\":1000,\"timeout_ms\":5000}')\n"
@@ -480,10 +488,9 @@ show(const struct opts *o, json_t *reply, const struct command *cmd)
 /* ---- commands ----------------------------------------------------------- */
 
 static const struct command simple_cmds[] = {
-	{"status", "workers", ctl_print_status},
-	{"stats", "ports", ctl_print_stats},
-	{"arp", "entries", ctl_print_arp},
-	{"ip-routes", "routes", ctl_print_routes},
+	{"status", "workers", ctl_print_status},     {"stats", "ports", ctl_print_stats},
+	{"arp", "entries", ctl_print_arp},	     {"ip-routes", "routes", ctl_print_routes},
+	{"services", "services", ctl_print_generic}, {"clusters", "clusters", ctl_print_generic},
 };
 static const struct command ready_cmd = {"wait-ready", "ready", ctl_print_ready};
 static const struct command conns_cmd = {"conns", "connections", ctl_print_conns};
@@ -604,6 +611,28 @@ run_conns(const struct opts *o)
 	return run_once(o, "conns", args, &conns_cmd);
 }
 
+/* endpoints [CLUSTER]; drain|undrain [CLUSTER] ADDR:PORT. */
+static int
+run_mesh(const struct opts *o, const char *cmd)
+{
+	static const struct command generic = {NULL, NULL, ctl_print_generic};
+	bool drain = strcmp(cmd, "endpoints") != 0;
+	int want = drain ? 2 : 1; /* positionals besides the command */
+	json_t *args = json_object();
+
+	if (o->npos - 1 > want || (drain && o->npos < 2))
+		return usage_error("usage: %s", drain ? "drain|undrain [CLUSTER] ADDR:PORT"
+						      : "endpoints [CLUSTER]");
+	if (drain) {
+		json_object_set_new(args, "endpoint", json_string(o->pos[o->npos - 1]));
+		if (o->npos == 3)
+			json_object_set_new(args, "cluster", json_string(o->pos[1]));
+	} else if (o->npos == 2) {
+		json_object_set_new(args, "cluster", json_string(o->pos[1]));
+	}
+	return run_once(o, cmd, args, &generic);
+}
+
 static int
 run(const struct opts *o)
 {
@@ -613,6 +642,16 @@ run(const struct opts *o)
 		return usage_error("--state, --port and --limit apply only to conns");
 	if (strcmp(cmd, "call") == 0)
 		return run_call(o);
+	if (strcmp(cmd, "log") == 0) {
+		static const struct command reopen = {NULL, NULL, ctl_print_generic};
+
+		if (o->npos != 2 || strcmp(o->pos[1], "reopen") != 0)
+			return usage_error("%s", "usage: log reopen");
+		return run_once(o, "log-reopen", NULL, &reopen);
+	}
+	if (strcmp(cmd, "endpoints") == 0 || strcmp(cmd, "drain") == 0 ||
+	    strcmp(cmd, "undrain") == 0)
+		return run_mesh(o, cmd);
 	if (o->npos > 1)
 		return usage_error("unexpected argument '%s'", o->pos[1]);
 	if (strcmp(cmd, "wait-ready") == 0)

@@ -131,6 +131,11 @@ gw_snapshot_build(const struct ctl_config *conf, uint64_t generation,
 		return NULL;
 	}
 	s->routes = s->rref->routes;
+	s->mesh = gw_mesh_build(conf);
+	if (s->mesh == NULL) {
+		gw_snapshot_free(s);
+		return NULL;
+	}
 	return s;
 }
 
@@ -141,6 +146,7 @@ gw_snapshot_free(struct gw_snapshot *s)
 		return;
 	rref_put(s->rref);
 	s->rref = NULL;
+	gw_mesh_free(s->mesh);
 	free(s);
 }
 

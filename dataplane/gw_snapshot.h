@@ -18,6 +18,7 @@
 #include <rte_rcu_qsbr.h>
 
 #include "ctl_config.h"
+#include "gw_mesh.h"
 #include "stk.h"
 
 /* A route table shared by consecutive snapshots while the routes do not
@@ -35,6 +36,7 @@ struct gw_snapshot {
 	uint64_t generation;
 	struct stk_routes *routes; /* == rref->routes, for the workers */
 	struct gw_routes_ref *rref;
+	struct gw_mesh *mesh; /* services, clusters, endpoints, VIPs */
 };
 
 /* Builds a snapshot from conf (routes: connected from port addresses, then

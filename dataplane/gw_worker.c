@@ -22,13 +22,16 @@
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 #include <rte_ring.h>
+#include <rte_timer.h>
 
 #include "gw_eal.h"
 #include "gw_log.h"
+#include "gw_outlier.h"
 
 #define RX_BURST_MAX  256
 #define INBOX_SIZE    64
 #define EVENTS_SIZE   1024
+#define ALOG_RECORDS  8191 /* access-log records in flight per worker */
 #define IMPAIR_OUTMAX (2 * RX_BURST_MAX)
 
 /* ---- transmit ----------------------------------------------------- */
@@ -300,6 +303,7 @@ loop_turn(struct gw_worker *w, uint16_t burst)
 {
 	unsigned int work = 0;
 
+	work += gw_proxy_poll(w->proxy, w->now);
 	for (uint16_t p = 0; p < w->dp->n_ports; p++)
 		work += rx_port(w, p, burst);
 	if (w->dp->n_workers > 1)
@@ -328,9 +332,13 @@ worker_main(void *arg)
 
 	gw_snapmgr_register(w->dp->snap, w->id);
 	w->now = prev;
+	stk_set_vips(w->stk, gw_snapmgr_current(w->dp->snap)->mesh->vips);
 	rc = gw_diag_start(w->diag, err, sizeof(err));
+	if (rc == 0)
+		rc = gw_proxy_start(w->proxy, err, sizeof(err));
 	if (rc != 0) {
 		GW_LOG(ERROR, "worker %u: %s", w->id, err);
+		gw_proxy_stop(w->proxy);
 		gw_diag_stop(w->diag);
 		gw_snapmgr_unregister(w->dp->snap, w->id);
 		__atomic_store_n(&w->failed, rc, __ATOMIC_RELEASE);
@@ -343,6 +351,7 @@ worker_main(void *arg)
 	while (!__atomic_load_n(&w->dp->stop, __ATOMIC_RELAXED)) {
 		const struct gw_snapshot *s = gw_snapmgr_current(w->dp->snap);
 		stk_set_routes(w->stk, s->routes);
+		stk_set_vips(w->stk, s->mesh->vips);
 		w->now = rte_rdtsc();
 		unsigned int work = loop_turn(w, burst);
 		gw_snapmgr_quiescent(w->dp->snap, w->id, s->generation);
@@ -359,6 +368,7 @@ worker_main(void *arg)
 		}
 		prev = rte_rdtsc();
 	}
+	gw_proxy_stop(w->proxy);
 	gw_diag_stop(w->diag);
 	stk_flush(w->stk);
 	gw_snapmgr_unregister(w->dp->snap, w->id);
@@ -436,6 +446,17 @@ tcp_conf(struct stk_tcp_conf *t, const struct ctl_tcp_conf *c)
 	t->eph_port_max = c->ephemeral_max;
 }
 
+/* Worker: an ejection request to the control thread (dropped and counted
+ * when the ring is full: the next failure asks again). */
+static void
+proxy_eject(void *arg, unsigned int ep)
+{
+	struct gw_worker *w = arg;
+
+	if (rte_ring_sp_enqueue(w->events, gw_outlier_event(ep)) != 0)
+		w->stats.event_drops++;
+}
+
 static void
 worker_free(struct gw_worker *w)
 {
@@ -445,6 +466,9 @@ worker_free(struct gw_worker *w)
 		return;
 	stk_free(w->stk); /* may still report closed connections to diag */
 	w->stk = NULL;
+	gw_proxy_free(w->proxy);
+	w->proxy = NULL;
+	gw_alog_q_fini(&w->alog);
 	gw_diag_free(w->diag);
 	w->diag = NULL;
 	for (unsigned int p = 0; p < STK_MAX_PORTS; p++) {
@@ -503,6 +527,16 @@ worker_create(struct gw_dp *dp, unsigned int id, unsigned int lcore)
 		goto fail;
 	w->diag = gw_diag_create(w->stk, w->pool, conf, socket, probe_done, w);
 	if (w->diag == NULL)
+		goto fail;
+	if (conf->log.access_log[0] != '\0' &&
+	    gw_alog_q_init(&w->alog, id, ALOG_RECORDS, socket) != 0)
+		goto fail;
+	/* each proxied connection takes two of the stack's */
+	w->proxy = gw_proxy_create(w->stk, gw_snapmgr_current(dp->snap)->mesh, dp->ep_shared,
+				   w->pool, w->alog.pool != NULL ? &w->alog : NULL,
+				   RTE_MAX(conf->tcp.max_conns / 2, 1u), id, dp->hz, proxy_eject, w,
+				   socket);
+	if (w->proxy == NULL)
 		goto fail;
 	return w;
 fail:
@@ -563,6 +597,17 @@ gw_dp_start(struct gw_dp *dp, const struct ctl_config *conf, char *err, size_t e
 	dp->n_workers = conf->workers.count;
 	dp->n_ports = conf->n_ports;
 	dp->hz = rte_get_tsc_hz();
+	rc = rte_timer_subsystem_init();
+	if (rc != 0 && rc != -EALREADY) {
+		snprintf(err, errlen, "timer subsystem: %s", rte_strerror(-rc));
+		return rc;
+	}
+	dp->ep_shared = rte_zmalloc("ep_shared", sizeof(*dp->ep_shared) * CTL_MAX_ENDPOINTS,
+				    RTE_CACHE_LINE_SIZE);
+	if (dp->ep_shared == NULL) {
+		snprintf(err, errlen, "cannot allocate endpoint state");
+		return -ENOMEM;
+	}
 	rc = start_ports(dp, err, errlen);
 	if (rc != 0)
 		return rc;
@@ -595,6 +640,8 @@ gw_dp_stop(struct gw_dp *dp)
 	if (dp->launched)
 		rte_eal_mp_wait_lcore();
 	dp->launched = false;
+	if (dp->on_stopped != NULL)
+		dp->on_stopped(dp->on_stopped_arg);
 	gw_dp_poll_events(dp);
 	drain_inboxes(dp);
 	for (unsigned int i = 0; i < dp->n_workers; i++) {
@@ -606,6 +653,8 @@ gw_dp_stop(struct gw_dp *dp)
 			gw_port_close(&dp->ports[p]);
 	gw_snapmgr_free(dp->snap);
 	dp->snap = NULL;
+	rte_free(dp->ep_shared);
+	dp->ep_shared = NULL;
 }
 
 bool
@@ -659,6 +708,16 @@ gw_dp_poll_events(struct gw_dp *dp)
 		void *ev;
 		while (w != NULL && rte_ring_sc_dequeue(w->events, &ev) == 0) {
 			struct gw_cmd *c = ev;
+			unsigned int ep;
+
+			if (gw_outlier_is_event(ev, &ep)) {
+				if (gw_outlier_eject(gw_snapmgr_current(dp->snap)->mesh,
+						     dp->ep_shared, ep, rte_rdtsc(), dp->hz))
+					dp->ejections++;
+				else
+					dp->ejections_refused++;
+				continue;
+			}
 			if (c->abandoned)
 				gw_cmd_free(c);
 			else

@@ -23,6 +23,7 @@
 #include "gw_diag.h"
 #include "gw_impair.h"
 #include "gw_port.h"
+#include "gw_proxy.h"
 #include "gw_snapshot.h"
 #include "stk.h"
 
@@ -89,7 +90,9 @@ struct gw_worker {
 	unsigned int lcore;
 	struct gw_dp *dp;
 	struct stk_ctx *stk;
-	struct gw_diag *diag; /* echo, discard, source, tcp-probe */
+	struct gw_diag *diag;	/* echo, discard, source, tcp-probe */
+	struct gw_proxy *proxy; /* the L4 proxy on the service VIPs */
+	struct gw_alog_q alog;	/* access-log records to control (pool NULL: no log) */
 	struct rte_mempool *pool;
 	struct rte_ring *redirect; /* frames other workers hand to this one */
 	struct rte_ring *inbox;	   /* commands from control */
@@ -114,7 +117,15 @@ struct gw_dp {
 	struct gw_port ports[STK_MAX_PORTS];
 	struct gw_worker *workers[STK_MAX_WORKERS];
 	struct gw_snapmgr *snap;
+	/* per endpoint, written by the control thread (drain, ejection) */
+	struct gw_ep_shared *ep_shared;
+	uint64_t ejections, ejections_refused;	 /* control thread's counters */
+	uint64_t outlier_next[CTL_MAX_CLUSTERS]; /* TSC of each cluster's next review */
 	uint64_t hz;
+	/* called by gw_dp_stop once the workers stopped, before they are freed
+	 * (the access log's last records) */
+	void (*on_stopped)(void *arg);
+	void *on_stopped_arg;
 	int stop;
 	bool launched;
 };

@@ -10,6 +10,8 @@ PKGS=(
 	libjansson-dev libcmocka-dev
 	iproute2 iputils-ping iputils-arping ethtool nftables
 	python3-scapy curl socat jq procps psmisc
+	# perf/l4_bench.sh: its peers and load tools (dpdk-dev has dpdk-testpmd)
+	dpdk-dev haproxy nginx libnginx-mod-stream nghttp2-client wrk iperf3
 )
 HUGE_PAGES=${MESHGW_HUGEPAGES:-256} # 2 MiB pages to reserve (512 MiB)
 

@@ -16,7 +16,37 @@
 
 #include "ctl_config.h"
 
-static struct ctl_config *cfg; /* ~40 KiB: allocated once */
+static struct ctl_config *cfg; /* ~420 KiB: allocated once */
+
+/* Services name a cluster; clusters own disjoint, non-empty endpoint ranges
+ * in file order. */
+static void
+check_mesh(const struct ctl_config *c)
+{
+	unsigned int next = 0;
+
+	if (c->n_services > CTL_MAX_SERVICES || c->n_clusters > CTL_MAX_CLUSTERS ||
+	    c->n_endpoints > CTL_MAX_ENDPOINTS)
+		abort();
+	for (unsigned int i = 0; i < c->n_services; i++)
+		if (c->services[i].cluster >= c->n_clusters || c->services[i].n_vips < 1 ||
+		    c->services[i].n_vips > CTL_MAX_SERVICE_VIPS)
+			abort();
+	for (unsigned int i = 0; i < c->n_clusters; i++) {
+		const struct ctl_cluster_conf *cl = &c->clusters[i];
+		if (cl->first_endpoint != next || cl->n_endpoints < 1 ||
+		    cl->n_endpoints > CTL_MAX_CLUSTER_EPS ||
+		    cl->outlier.max_ejection_us < cl->outlier.base_ejection_us)
+			abort();
+		next += cl->n_endpoints;
+	}
+	if (next != c->n_endpoints)
+		abort();
+	for (unsigned int i = 0; i < c->n_endpoints; i++)
+		if (c->endpoints[i].weight < 1 || c->endpoints[i].weight > 10000 ||
+		    c->endpoints[i].port == 0)
+			abort();
+}
 
 /* What the rest of the daemon relies on after a successful load. */
 static void
@@ -38,6 +68,7 @@ check_config(const struct ctl_config *c)
 	for (unsigned int i = 0; i < c->n_routes; i++)
 		if (c->routes[i].port >= c->n_ports || c->routes[i].plen > 32)
 			abort();
+	check_mesh(c);
 }
 
 /* "fuzz.conf:<digits>: <something>" */

@@ -737,8 +737,8 @@ test_err_eal_ctl_log(void **state)
 static void
 test_err_unsupported(void **state)
 {
-	static const char *const names[] = {"services", "clusters", "route_tables", "identities",
-					    "policies", "tls",	    "discovery"};
+	static const char *const names[] = {"route_tables", "identities", "policies", "tls",
+					    "discovery"};
 	char text[256], want[256];
 
 	(void)state;

@@ -1,0 +1,834 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * gw_proxy.c - the L4 proxy of one worker (see gw_proxy.h).
+ *
+ * A proxied connection has two legs: 0 the client's (accepted on a VIP), 1
+ * the upstream (opened to an endpoint). Data received on leg i is sent on
+ * leg o = 1 - i as the same mbuf chain; only when the stack took it is it
+ * consumed on leg i, so a slow reader on one side closes the window towards
+ * the other and a connection holds at most one chain per direction besides
+ * what the stack buffers. The stack may call back from inside our calls to
+ * it, so every callback re-checks the state it relies on.
+ */
+#include "gw_proxy.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_common.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_timer.h>
+
+#include "gw_alog.h"
+#include "gw_proxy_pp2.h"
+
+#define MAX_ATTEMPTS 16
+
+#define PC_IN_USE    (1u << 0)
+#define PC_CONNECTED (1u << 1) /* the upstream leg is established */
+#define PC_PENDING   (1u << 2) /* counted in the cluster's pending connects */
+#define PC_FIN_IN0   (1u << 3) /* FIN from leg 0 (FIN_IN0 << i for leg i) */
+#define PC_FIN_IN1   (1u << 4)
+#define PC_SHUT0     (1u << 5) /* our FIN queued on leg 0 (SHUT0 << i) */
+#define PC_SHUT1     (1u << 6)
+#define PC_COUNTED   (1u << 7) /* counted in its endpoint's active connections */
+
+struct pconn {
+	struct gw_proxy *p;
+	struct stk_conn *c[2];
+	struct rte_mbuf *held[2]; /* received on leg i, not yet taken by the other leg */
+	uint32_t held_len[2];
+	uint32_t flags;
+	uint16_t service, cluster;
+	int ep; /* index in mesh->endpoints; -1 before the first pick */
+	uint8_t attempts;
+	uint16_t tried[MAX_ATTEMPTS]; /* endpoint indices within the cluster */
+	uint32_t saddr, vaddr;	      /* the client and the VIP it reached */
+	uint16_t sport, vport;
+	uint64_t last_active; /* TSC of the last data either way */
+	uint64_t start;	      /* TSC of the accept */
+	uint64_t bytes[2];    /* taken by the other leg, per source leg */
+	uint32_t laddr;	      /* the upstream leg's local address and port */
+	uint16_t lport;
+	uint8_t reason;		/* enum gw_alog_reason, for the access log */
+	struct rte_timer timer; /* connect timeout, then idle timeout */
+};
+
+struct vip_listener {
+	struct gw_proxy *p;
+	unsigned int service;
+	struct stk_listener *l;
+};
+
+struct gw_proxy {
+	struct gw_proxy_stats stats; /* first: cache aligned */
+	struct stk_ctx *stk;
+	const struct gw_mesh *mesh;
+	const struct gw_ep_shared *shared;
+	struct gw_alog_q *alog; /* NULL: no access log */
+	gw_proxy_eject_fn eject;
+	void *eject_arg;
+	uint64_t hz, now;
+	struct rte_mempool *pool; /* PROXY protocol headers */
+	struct gw_proxy_ep_stats *ep_stats;
+	struct gw_proxy_cluster_stats *cl_stats;
+	struct gw_proxy_service_stats *svc_stats;
+	void **lb_state; /* per cluster */
+	uint32_t n_conns, n_free;
+	struct pconn *conns;
+	uint32_t *free_idx;
+	unsigned int n_listeners;
+	struct vip_listener *listeners;
+	unsigned int worker_id;
+};
+
+static const struct stk_tcp_ops client_ops, upstream_ops, listener_ops;
+
+static inline uint64_t
+us_to_tsc(const struct gw_proxy *p, uint64_t us)
+{
+	return us * (p->hz / 1000000);
+}
+
+/* ---- the pool ---------------------------------------------------------- */
+
+static struct pconn *
+pconn_alloc(struct gw_proxy *p)
+{
+	struct pconn *pc;
+
+	if (p->n_free == 0)
+		return NULL;
+	pc = &p->conns[p->free_idx[--p->n_free]];
+	pc->p = p;
+	pc->c[0] = pc->c[1] = NULL;
+	pc->held[0] = pc->held[1] = NULL;
+	pc->held_len[0] = pc->held_len[1] = 0;
+	pc->flags = PC_IN_USE;
+	pc->ep = -1;
+	pc->attempts = 0;
+	pc->start = p->now;
+	pc->bytes[0] = pc->bytes[1] = 0;
+	pc->laddr = 0;
+	pc->lport = 0;
+	pc->reason = GW_ALOG_CLOSED;
+	return pc;
+}
+
+static void
+log_conn(struct gw_proxy *p, const struct pconn *pc)
+{
+	const struct gw_endpoint *e = pc->ep >= 0 ? &p->mesh->endpoints[pc->ep] : NULL;
+	struct gw_alog_rec r = {
+		.start_tsc = pc->start,
+		.end_tsc = p->now,
+		.bytes_up = pc->bytes[0],
+		.bytes_down = pc->bytes[1],
+		.caddr = pc->saddr,
+		.cport = pc->sport,
+		.vaddr = pc->vaddr,
+		.vport = pc->vport,
+		.laddr = pc->laddr,
+		.lport = pc->lport,
+		.eaddr = e != NULL ? e->conf.addr : 0,
+		.eport = e != NULL ? e->conf.port : 0,
+		.service = pc->service,
+		.cluster = pc->cluster,
+		.reason = pc->reason,
+		.attempts = pc->attempts,
+		.worker = (uint16_t)p->worker_id,
+	};
+
+	gw_alog_emit(p->alog, &r);
+}
+
+static void
+pconn_free(struct pconn *pc)
+{
+	struct gw_proxy *p = pc->p;
+	struct gw_proxy_cluster_stats *cs = &p->cl_stats[pc->cluster];
+
+	if (p->alog != NULL)
+		log_conn(p, pc);
+	rte_timer_stop(&pc->timer);
+	for (int i = 0; i < 2; i++) {
+		rte_pktmbuf_free(pc->held[i]);
+		pc->held[i] = NULL;
+	}
+	if (pc->flags & PC_PENDING)
+		cs->pending--;
+	if (pc->flags & PC_COUNTED)
+		p->ep_stats[pc->ep].active--;
+	cs->active--;
+	p->svc_stats[pc->service].active--;
+	p->stats.active--;
+	pc->flags = 0;
+	p->free_idx[p->n_free++] = (uint32_t)(pc - p->conns);
+}
+
+/* Both legs gone: the state goes back to the pool. */
+static void
+pconn_maybe_free(struct pconn *pc)
+{
+	if (pc->c[0] == NULL && pc->c[1] == NULL)
+		pconn_free(pc);
+}
+
+/* Resets whichever legs are still open; `closed` will not come for them. */
+static void
+pconn_abort(struct pconn *pc)
+{
+	for (int i = 0; i < 2; i++) {
+		struct stk_conn *c = pc->c[i];
+
+		pc->c[i] = NULL;
+		if (c != NULL)
+			stk_conn_abort(c);
+	}
+	pconn_free(pc);
+}
+
+static int
+leg_of(const struct pconn *pc, const struct stk_conn *c)
+{
+	return pc->c[1] == c ? 1 : 0;
+}
+
+/* ---- endpoint choice ---------------------------------------------------- */
+
+static bool
+tried(const struct pconn *pc, unsigned int i)
+{
+	for (unsigned int k = 0; k < pc->attempts; k++)
+		if (pc->tried[k] == i)
+			return true;
+	return false;
+}
+
+/* Fills eligible[] for the cluster: available (not drained, not ejected),
+ * not tried yet by this connection when another one is left, and within the
+ * best locality tier that has enough of its endpoints available. Returns
+ * how many are eligible. */
+static unsigned int
+eligible_set(const struct gw_proxy *p, const struct pconn *pc, bool *eligible)
+{
+	const struct gw_cluster *gc = &p->mesh->clusters[pc->cluster];
+	unsigned int first = gc->conf.first_endpoint, n = gc->conf.n_endpoints;
+	unsigned int avail_in[GW_TIER_N] = {0}, total_in[GW_TIER_N] = {0}, n_ok = 0;
+	bool untried_left = false;
+	int best = GW_TIER_N;
+
+	for (unsigned int i = 0; i < n; i++) {
+		const struct gw_endpoint *e = &p->mesh->endpoints[first + i];
+		bool ok = gw_ep_available(&p->shared[first + i], p->now);
+
+		eligible[i] = ok;
+		total_in[e->tier]++;
+		if (ok) {
+			avail_in[e->tier]++;
+			untried_left |= !tried(pc, i);
+		}
+	}
+	if (gc->conf.locality.enabled) {
+		for (int t = 0; t < GW_TIER_N && best == GW_TIER_N; t++)
+			if (avail_in[t] > 0 &&
+			    avail_in[t] * 100 >=
+				    gc->conf.locality.min_available_percent * total_in[t])
+				best = t;
+	}
+	for (unsigned int i = 0; i < n; i++) {
+		const struct gw_endpoint *e = &p->mesh->endpoints[first + i];
+
+		if (eligible[i] && untried_left && tried(pc, i))
+			eligible[i] = false;
+		if (eligible[i] && best != GW_TIER_N && (int)e->tier > best)
+			eligible[i] = false;
+		n_ok += eligible[i];
+	}
+	return n_ok;
+}
+
+static int
+pick(struct gw_proxy *p, struct pconn *pc)
+{
+	const struct gw_cluster *gc = &p->mesh->clusters[pc->cluster];
+	unsigned int first = gc->conf.first_endpoint, n = gc->conf.n_endpoints;
+	bool eligible[CTL_MAX_CLUSTER_EPS];
+	uint32_t active[CTL_MAX_CLUSTER_EPS];
+	uint64_t hash = 0;
+
+	if (eligible_set(p, pc, eligible) == 0)
+		return -1;
+	if (gc->conf.policy == CTL_LB_LEAST_CONN)
+		for (unsigned int i = 0; i < n; i++)
+			active[i] = (uint32_t)p->ep_stats[first + i].active;
+	if (gc->conf.policy == CTL_LB_MAGLEV || gc->conf.policy == CTL_LB_RING_HASH)
+		hash = gc->conf.hash_key == CTL_HASH_SOURCE_IP
+			       ? gw_lb_hash_source(pc->saddr)
+			       : gw_lb_hash_5tuple(pc->saddr, pc->sport, pc->vaddr, pc->vport, 6);
+	return gw_lb_pick(gc->lb, p->lb_state[pc->cluster], eligible, active, hash);
+}
+
+/* ---- outlier detection ---------------------------------------------------- */
+
+static void
+ep_failed(struct gw_proxy *p, const struct pconn *pc, int ep)
+{
+	struct gw_proxy_ep_stats *es = &p->ep_stats[ep];
+	uint32_t limit = p->mesh->clusters[pc->cluster].conf.outlier.consecutive_failures;
+
+	if (limit == 0 || ++es->consecutive_failures < limit)
+		return;
+	es->consecutive_failures = 0;
+	p->stats.ejection_requests++;
+	if (p->eject != NULL)
+		p->eject(p->eject_arg, (unsigned int)ep);
+}
+
+/* ---- connecting ----------------------------------------------------------- */
+
+static void timer_fired(struct rte_timer *t, void *arg);
+
+static void
+arm(struct pconn *pc, uint64_t us)
+{
+	struct gw_proxy *p = pc->p;
+
+	if (us == 0) {
+		rte_timer_stop(&pc->timer);
+		return;
+	}
+	rte_timer_reset(&pc->timer, us_to_tsc(p, us), SINGLE, rte_lcore_id(), timer_fired, pc);
+}
+
+/* Opens the upstream leg to the next endpoint. False when none could be
+ * opened: the client is reset (by the stack when in_accept, as `accepted`
+ * returns <0) and pc is gone. */
+static bool
+try_connect(struct pconn *pc, bool in_accept)
+{
+	struct gw_proxy *p = pc->p;
+	const struct gw_cluster *gc = &p->mesh->clusters[pc->cluster];
+	struct gw_proxy_cluster_stats *cs = &p->cl_stats[pc->cluster];
+	const struct gw_endpoint *e;
+	int i, rc;
+
+	while (pc->attempts < RTE_MIN(gc->conf.connect_attempts, (uint32_t)MAX_ATTEMPTS)) {
+		i = pick(p, pc);
+		if (i < 0) {
+			p->stats.no_endpoint++;
+			break;
+		}
+		pc->tried[pc->attempts++] = (uint16_t)i;
+		pc->ep = (int)(gc->conf.first_endpoint + (unsigned int)i);
+		e = &p->mesh->endpoints[pc->ep];
+		p->stats.upstream_connects++;
+		rc = stk_tcp_connect(p->stk, 0, e->conf.addr, e->conf.port, &upstream_ops, pc,
+				     &pc->c[1]);
+		if (rc == 0) {
+			if (!(pc->flags & PC_PENDING)) {
+				pc->flags |= PC_PENDING;
+				cs->pending++;
+			}
+			arm(pc, gc->conf.connect_timeout_us);
+			return true;
+		}
+		pc->c[1] = NULL;
+		p->stats.upstream_connect_failures++;
+		p->ep_stats[pc->ep].connect_failures++;
+		ep_failed(p, pc, pc->ep);
+	}
+	if (pc->attempts > 0) {
+		p->stats.upstream_connect_exhausted++;
+		pc->reason = GW_ALOG_CONNECT_FAILED;
+	} else {
+		pc->reason = GW_ALOG_NO_ENDPOINT;
+	}
+	if (in_accept)
+		pc->c[0] = NULL;
+	pconn_abort(pc);
+	return false;
+}
+
+/* The upstream attempt failed (refused, reset, timed out): the next one. */
+static void
+attempt_failed(struct pconn *pc, bool timeout)
+{
+	struct gw_proxy *p = pc->p;
+
+	p->stats.upstream_connect_failures++;
+	if (timeout)
+		p->stats.upstream_connect_timeouts++;
+	p->ep_stats[pc->ep].connect_failures++;
+	ep_failed(p, pc, pc->ep);
+	try_connect(pc, false);
+}
+
+/* ---- data ------------------------------------------------------------------ */
+
+static void
+hold(struct pconn *pc, int i, struct rte_mbuf *m)
+{
+	uint32_t len = rte_pktmbuf_pkt_len(m);
+
+	if (pc->held[i] == NULL) {
+		pc->held[i] = m;
+	} else if (rte_pktmbuf_chain(pc->held[i], m) != 0) {
+		/* past 65535 segments held: cannot happen within a window */
+		rte_pktmbuf_free(m);
+		pc->reason = GW_ALOG_ERROR;
+		pconn_abort(pc);
+		return;
+	}
+	pc->held_len[i] += len;
+}
+
+static void
+shut_if_done(struct pconn *pc, int i)
+{
+	int o = 1 - i;
+
+	/* leg i's FIN goes on to leg o once everything before it did */
+	if ((pc->flags & (PC_FIN_IN0 << i)) && pc->held[i] == NULL && pc->c[o] != NULL &&
+	    (pc->flags & PC_CONNECTED) && !(pc->flags & (PC_SHUT0 << o))) {
+		pc->flags |= PC_SHUT0 << o;
+		stk_conn_shutdown(pc->c[o]);
+	}
+}
+
+/* Moves what leg i holds to leg o. False when pc is gone. */
+static bool
+flush(struct pconn *pc, int i)
+{
+	struct gw_proxy *p = pc->p;
+	int o = 1 - i, rc;
+	struct rte_mbuf *m = pc->held[i];
+	uint32_t len = pc->held_len[i];
+
+	if (m == NULL || pc->c[o] == NULL || !(pc->flags & PC_CONNECTED))
+		return true;
+	rc = stk_conn_send(pc->c[o], m);
+	if (!(pc->flags & PC_IN_USE)) {
+		if (rc != 0)
+			rte_pktmbuf_free(m);
+		return false; /* the send failed a leg, and with it both */
+	}
+	if (rc == -EAGAIN)
+		return true; /* `writable` on leg o calls again */
+	pc->held[i] = NULL;
+	pc->held_len[i] = 0;
+	if (rc != 0) {
+		/* leg o cannot send any more (it was shut or failed) */
+		rte_pktmbuf_free(m);
+		pc->reason = GW_ALOG_ERROR;
+		pconn_abort(pc);
+		return false;
+	}
+	if (i == 0) {
+		p->stats.bytes_to_upstream += len;
+		p->ep_stats[pc->ep].bytes_sent += len;
+	} else {
+		p->stats.bytes_to_client += len;
+		p->ep_stats[pc->ep].bytes_received += len;
+	}
+	pc->last_active = p->now;
+	pc->bytes[i] += len;
+	if (pc->c[i] != NULL)
+		stk_conn_consumed(pc->c[i], len);
+	shut_if_done(pc, i);
+	return true;
+}
+
+static void
+on_data(void *ctx, struct stk_conn *c, struct rte_mbuf *m)
+{
+	struct pconn *pc = ctx;
+	int i = leg_of(pc, c);
+
+	hold(pc, i, m);
+	if (pc->flags & PC_IN_USE)
+		flush(pc, i);
+}
+
+static void
+on_writable(void *ctx, struct stk_conn *c)
+{
+	struct pconn *pc = ctx;
+
+	flush(pc, 1 - leg_of(pc, c));
+}
+
+static void
+on_peer_closed(void *ctx, struct stk_conn *c)
+{
+	struct pconn *pc = ctx;
+	int i = leg_of(pc, c);
+
+	pc->flags |= PC_FIN_IN0 << i;
+	shut_if_done(pc, i);
+}
+
+static void
+on_reset(void *ctx, struct stk_conn *c, int err)
+{
+	struct pconn *pc = ctx;
+	struct gw_proxy *p = pc->p;
+	int i = leg_of(pc, c), o = 1 - i;
+	struct stk_conn *other;
+
+	(void)err;
+	if (i == 1 && !(pc->flags & PC_CONNECTED))
+		return; /* a failed connect: `closed` tries the next endpoint */
+	if (i == 0) {
+		p->stats.client_resets++;
+		pc->reason = GW_ALOG_CLIENT_RESET;
+	} else {
+		pc->reason = GW_ALOG_UPSTREAM_RESET;
+		p->stats.upstream_resets++;
+		p->ep_stats[pc->ep].resets++;
+		ep_failed(p, pc, pc->ep);
+	}
+	/* the other leg goes down with it, now */
+	other = pc->c[o];
+	pc->c[o] = NULL;
+	if (other != NULL)
+		stk_conn_abort(other);
+}
+
+static void
+on_closed(void *ctx, struct stk_conn *c)
+{
+	struct pconn *pc = ctx;
+	int i = leg_of(pc, c);
+
+	pc->c[i] = NULL;
+	if (i == 1 && !(pc->flags & PC_CONNECTED) && pc->c[0] != NULL) {
+		attempt_failed(pc, false);
+		return;
+	}
+	if (pc->c[1 - i] != NULL && (pc->flags & PC_CONNECTED) &&
+	    !(pc->flags & (PC_FIN_IN0 << i))) {
+		/* gone without a FIN from it: the other side must not wait */
+		struct stk_conn *other = pc->c[1 - i];
+
+		pc->c[1 - i] = NULL;
+		stk_conn_abort(other);
+	}
+	pconn_maybe_free(pc);
+}
+
+static void
+on_connected(void *ctx, struct stk_conn *c)
+{
+	struct pconn *pc = ctx;
+	struct gw_proxy *p = pc->p;
+	const struct gw_cluster *gc = &p->mesh->clusters[pc->cluster];
+	struct stk_conn_info info;
+
+	memset(&info, 0, sizeof(info));
+	stk_conn_get_info(c, &info);
+	pc->laddr = info.laddr;
+	pc->lport = info.lport;
+	pc->flags |= PC_CONNECTED | PC_COUNTED;
+	pc->flags &= ~PC_PENDING;
+	p->cl_stats[pc->cluster].pending--;
+	p->ep_stats[pc->ep].connections++;
+	p->ep_stats[pc->ep].active++;
+	p->ep_stats[pc->ep].consecutive_failures = 0;
+	pc->last_active = p->now;
+	arm(pc, gc->conf.idle_timeout_us);
+	if (gc->conf.proxy_protocol) {
+		struct rte_mbuf *h =
+			gw_pp2_header(p->pool, pc->saddr, pc->sport, pc->vaddr, pc->vport);
+
+		if (h == NULL || stk_conn_send(pc->c[1], h) != 0) {
+			rte_pktmbuf_free(h);
+			pconn_abort(pc);
+			return;
+		}
+	}
+	if (flush(pc, 0))
+		shut_if_done(pc, 0);
+}
+
+static void
+timer_fired(struct rte_timer *t, void *arg)
+{
+	struct pconn *pc = arg;
+	struct gw_proxy *p = pc->p;
+	uint64_t idle_us = p->mesh->clusters[pc->cluster].conf.idle_timeout_us;
+	struct stk_conn *up;
+
+	(void)t;
+	if (!(pc->flags & PC_CONNECTED)) {
+		/* connect_timeout: this attempt is over */
+		up = pc->c[1];
+		pc->c[1] = NULL;
+		if (up != NULL)
+			stk_conn_abort(up);
+		attempt_failed(pc, true);
+		return;
+	}
+	if (p->now - pc->last_active < us_to_tsc(p, idle_us)) {
+		arm(pc,
+		    (us_to_tsc(p, idle_us) - (p->now - pc->last_active)) / (p->hz / 1000000) + 1);
+		return;
+	}
+	p->stats.idle_timeouts++;
+	pc->reason = GW_ALOG_IDLE_TIMEOUT;
+	pconn_abort(pc);
+}
+
+/* ---- accepting -------------------------------------------------------------- */
+
+/* A client refused at once (reset by the stack): logged, no state kept. */
+static int
+refuse(struct gw_proxy *p, const struct vip_listener *vl, const struct stk_conn_info *info,
+       enum gw_alog_reason why)
+{
+	struct gw_alog_rec r = {
+		.start_tsc = p->now,
+		.end_tsc = p->now,
+		.caddr = info->raddr,
+		.cport = info->rport,
+		.vaddr = info->laddr,
+		.vport = info->lport,
+		.service = (uint16_t)vl->service,
+		.cluster = (uint16_t)p->mesh->services[vl->service].cluster,
+		.reason = (uint8_t)why,
+		.worker = (uint16_t)p->worker_id,
+	};
+
+	if (p->alog != NULL)
+		gw_alog_emit(p->alog, &r);
+	return -1;
+}
+
+static int
+on_accepted(void *lctx, struct stk_conn *c)
+{
+	struct vip_listener *vl = lctx;
+	struct gw_proxy *p = vl->p;
+	const struct ctl_service_conf *svc = &p->mesh->services[vl->service];
+	const struct gw_cluster *gc = &p->mesh->clusters[svc->cluster];
+	struct gw_proxy_cluster_stats *cs = &p->cl_stats[svc->cluster];
+	struct stk_conn_info info;
+	struct pconn *pc;
+
+	p->stats.accepted++;
+	p->svc_stats[vl->service].connections++;
+	memset(&info, 0, sizeof(info));
+	stk_conn_get_info(c, &info);
+	if (cs->active >= gc->worker_max_conns) {
+		p->stats.cb_max_connections++;
+		return refuse(p, vl, &info, GW_ALOG_CB_CONNECTIONS);
+	}
+	if (cs->pending >= gc->worker_max_pending) {
+		p->stats.cb_max_pending++;
+		return refuse(p, vl, &info, GW_ALOG_CB_PENDING);
+	}
+	pc = pconn_alloc(p);
+	if (pc == NULL) {
+		p->stats.pool_full++;
+		return refuse(p, vl, &info, GW_ALOG_POOL_FULL);
+	}
+	pc->c[0] = c;
+	pc->service = (uint16_t)vl->service;
+	pc->cluster = (uint16_t)svc->cluster;
+	pc->saddr = info.raddr;
+	pc->sport = info.rport;
+	pc->vaddr = info.laddr;
+	pc->vport = info.lport;
+	cs->active++;
+	p->svc_stats[vl->service].active++;
+	p->stats.active++;
+	stk_conn_set_ops(c, &client_ops, pc);
+	return try_connect(pc, true) ? 0 : -1;
+}
+
+static const struct stk_tcp_ops client_ops = {
+	.data = on_data,
+	.writable = on_writable,
+	.peer_closed = on_peer_closed,
+	.reset = on_reset,
+	.closed = on_closed,
+};
+
+static const struct stk_tcp_ops upstream_ops = {
+	.connected = on_connected,
+	.data = on_data,
+	.writable = on_writable,
+	.peer_closed = on_peer_closed,
+	.reset = on_reset,
+	.closed = on_closed,
+};
+
+static const struct stk_tcp_ops listener_ops = {
+	.accepted = on_accepted,
+};
+
+/* ---- life cycle ----------------------------------------------------------------- */
+
+int
+gw_proxy_start(struct gw_proxy *p, char *err, size_t errlen)
+{
+	unsigned int k = 0;
+
+	for (unsigned int s = 0; s < p->mesh->n_services; s++) {
+		const struct ctl_service_conf *svc = &p->mesh->services[s];
+
+		for (unsigned int v = 0; v < svc->n_vips; v++, k++) {
+			struct vip_listener *vl = &p->listeners[k];
+			int rc;
+
+			vl->p = p;
+			vl->service = s;
+			rc = stk_tcp_listen(p->stk, svc->vips[v].addr, svc->vips[v].port,
+					    &listener_ops, vl, &vl->l);
+			if (rc != 0) {
+				snprintf(err, errlen,
+					 "service %s: cannot listen on VIP %u.%u.%u.%u:%u: %s",
+					 svc->name, svc->vips[v].addr >> 24,
+					 (svc->vips[v].addr >> 16) & 0xff,
+					 (svc->vips[v].addr >> 8) & 0xff, svc->vips[v].addr & 0xff,
+					 svc->vips[v].port, strerror(-rc));
+				p->n_listeners = k;
+				return rc;
+			}
+		}
+	}
+	p->n_listeners = k;
+	return 0;
+}
+
+void
+gw_proxy_stop(struct gw_proxy *p)
+{
+	for (uint32_t i = 0; i < p->n_conns; i++)
+		if (p->conns[i].flags & PC_IN_USE) {
+			p->conns[i].reason = GW_ALOG_SHUTDOWN;
+			pconn_abort(&p->conns[i]);
+		}
+	for (unsigned int k = 0; k < p->n_listeners; k++)
+		stk_tcp_unlisten(p->stk, p->listeners[k].l);
+	p->n_listeners = 0;
+}
+
+unsigned int
+gw_proxy_poll(struct gw_proxy *p, uint64_t now)
+{
+	p->now = now;
+	if (p->stats.active == 0)
+		return 0;
+	rte_timer_manage();
+	return 0;
+}
+
+struct gw_proxy *
+gw_proxy_create(struct stk_ctx *stk, const struct gw_mesh *mesh, const struct gw_ep_shared *shared,
+		struct rte_mempool *pool, struct gw_alog_q *alog, uint32_t max_conns,
+		unsigned int worker_id, uint64_t hz, gw_proxy_eject_fn eject, void *eject_arg,
+		int socket)
+{
+	struct gw_proxy *p =
+		rte_zmalloc_socket("gw_proxy", sizeof(*p), RTE_CACHE_LINE_SIZE, socket);
+	unsigned int n_vips = 0;
+
+	if (p == NULL)
+		goto nomem;
+	p->stk = stk;
+	p->pool = pool;
+	p->alog = alog;
+	p->mesh = mesh;
+	p->shared = shared;
+	p->eject = eject;
+	p->eject_arg = eject_arg;
+	p->hz = hz;
+	p->worker_id = worker_id;
+	p->n_conns = max_conns;
+	for (unsigned int s = 0; s < mesh->n_services; s++)
+		n_vips += mesh->services[s].n_vips;
+	p->conns = rte_zmalloc_socket("gw_proxy_conns", sizeof(*p->conns) * (max_conns + 1), 0,
+				      socket);
+	p->free_idx =
+		rte_malloc_socket("gw_proxy_free", sizeof(uint32_t) * (max_conns + 1), 0, socket);
+	p->ep_stats =
+		rte_zmalloc_socket("gw_proxy_eps", sizeof(*p->ep_stats) * (mesh->n_endpoints + 1),
+				   RTE_CACHE_LINE_SIZE, socket);
+	p->cl_stats =
+		rte_zmalloc_socket("gw_proxy_cls", sizeof(*p->cl_stats) * (mesh->n_clusters + 1),
+				   RTE_CACHE_LINE_SIZE, socket);
+	p->svc_stats =
+		rte_zmalloc_socket("gw_proxy_svcs", sizeof(*p->svc_stats) * (mesh->n_services + 1),
+				   RTE_CACHE_LINE_SIZE, socket);
+	p->lb_state = rte_zmalloc_socket("gw_proxy_lbs", sizeof(void *) * (mesh->n_clusters + 1), 0,
+					 socket);
+	p->listeners =
+		rte_zmalloc_socket("gw_proxy_lsn", sizeof(*p->listeners) * (n_vips + 1), 0, socket);
+	if (p->conns == NULL || p->free_idx == NULL || p->ep_stats == NULL || p->cl_stats == NULL ||
+	    p->svc_stats == NULL || p->lb_state == NULL || p->listeners == NULL)
+		goto nomem;
+	for (unsigned int c = 0; c < mesh->n_clusters; c++) {
+		const struct gw_lb *lb = mesh->clusters[c].lb;
+
+		p->lb_state[c] = rte_zmalloc_socket("gw_proxy_lb", gw_lb_state_size(lb) + 8,
+						    RTE_CACHE_LINE_SIZE, socket);
+		if (p->lb_state[c] == NULL)
+			goto nomem;
+		gw_lb_state_init(lb, p->lb_state[c], (uint64_t)worker_id << 32 | c);
+	}
+	for (uint32_t i = 0; i < max_conns; i++) {
+		rte_timer_init(&p->conns[i].timer);
+		p->free_idx[i] = max_conns - 1 - i;
+	}
+	p->n_free = max_conns;
+	return p;
+nomem:
+	gw_proxy_free(p);
+	errno = ENOMEM;
+	return NULL;
+}
+
+void
+gw_proxy_free(struct gw_proxy *p)
+{
+	if (p == NULL)
+		return;
+	for (unsigned int c = 0; p->lb_state != NULL && c < p->mesh->n_clusters; c++)
+		rte_free(p->lb_state[c]);
+	rte_free(p->lb_state);
+	rte_free(p->listeners);
+	rte_free(p->svc_stats);
+	rte_free(p->cl_stats);
+	rte_free(p->ep_stats);
+	rte_free(p->free_idx);
+	rte_free(p->conns);
+	rte_free(p);
+}
+
+const struct gw_proxy_stats *
+gw_proxy_get_stats(const struct gw_proxy *p)
+{
+	return &p->stats;
+}
+
+const struct gw_proxy_ep_stats *
+gw_proxy_get_ep_stats(const struct gw_proxy *p)
+{
+	return p->ep_stats;
+}
+
+const struct gw_proxy_cluster_stats *
+gw_proxy_get_cluster_stats(const struct gw_proxy *p)
+{
+	return p->cl_stats;
+}
+
+const struct gw_proxy_service_stats *
+gw_proxy_get_service_stats(const struct gw_proxy *p)
+{
+	return p->svc_stats;
+}
