@@ -116,21 +116,33 @@ gw_lb_siphash(const uint8_t key[16], const void *data, size_t len)
 	return v[0] ^ v[1] ^ v[2] ^ v[3];
 }
 
+static uint8_t *
+put_be(uint8_t *p, uint64_t v, unsigned int bytes)
+{
+	for (unsigned int i = 0; i < bytes; i++)
+		p[i] = (uint8_t)(v >> (8 * (bytes - 1 - i)));
+	return p + bytes;
+}
+
 uint64_t
 gw_lb_hash_source(uint32_t saddr)
 {
-	uint8_t b[4] = {saddr >> 24, saddr >> 16, saddr >> 8, saddr};
+	uint8_t b[4];
 
+	put_be(b, saddr, 4);
 	return gw_lb_siphash(key_flow, b, sizeof(b));
 }
 
 uint64_t
 gw_lb_hash_5tuple(uint32_t saddr, uint16_t sport, uint32_t daddr, uint16_t dport, uint8_t proto)
 {
-	uint8_t b[13] = {saddr >> 24, saddr >> 16, saddr >> 8, saddr, sport >> 8, sport,
-			 daddr >> 24, daddr >> 16, daddr >> 8, daddr, dport >> 8, dport,
-			 proto};
+	uint8_t b[13], *p = b;
 
+	p = put_be(p, saddr, 4);
+	p = put_be(p, sport, 2);
+	p = put_be(p, daddr, 4);
+	p = put_be(p, dport, 2);
+	*p = proto;
 	return gw_lb_siphash(key_flow, b, sizeof(b));
 }
 
@@ -267,14 +279,6 @@ ring_fill(struct gw_lb *lb, const struct ranked *r, uint32_t ring_size)
 	lb->n_points = np;
 	free(pt);
 	return 0;
-}
-
-static uint8_t *
-put_be(uint8_t *p, uint64_t v, unsigned int bytes)
-{
-	for (unsigned int i = 0; i < bytes; i++)
-		p[i] = (uint8_t)(v >> (8 * (bytes - 1 - i)));
-	return p + bytes;
 }
 
 /* See gw_lb_digest in the header for the bytes hashed. */
@@ -441,6 +445,17 @@ gw_lb_rank_index(const struct gw_lb *lb, unsigned int rank)
 
 /* ---- per-worker state and picks ---- */
 
+/* splitmix64 */
+static inline uint64_t
+next_rand(uint64_t *s)
+{
+	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
 size_t
 gw_lb_state_size(const struct gw_lb *lb)
 {
@@ -452,19 +467,11 @@ gw_lb_state_size(const struct gw_lb *lb)
 void
 gw_lb_state_init(const struct gw_lb *lb, void *state, uint64_t seed)
 {
+	uint64_t x = seed;
+
 	memset(state, 0, gw_lb_state_size(lb));
-	((struct lb_state *)state)->rng = seed;
-}
-
-/* splitmix64 */
-static inline uint64_t
-next_rand(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
+	/* mixed, so that consecutive seeds start far apart */
+	((struct lb_state *)state)->rng = next_rand(&x);
 }
 
 /* Uniform in [0, bound), bias below bound / 2^64. */
@@ -539,8 +546,7 @@ draw_eligible(const struct gw_lb *lb, uint64_t *rng, const bool *eligible, int s
 }
 
 static int
-pick_p2c(const struct gw_lb *lb, struct lb_state *st, const bool *eligible,
-	 const uint32_t *active)
+pick_p2c(const struct gw_lb *lb, struct lb_state *st, const bool *eligible, const uint32_t *active)
 {
 	int a = draw_eligible(lb, &st->rng, eligible, -1), b;
 

@@ -39,9 +39,8 @@
 #define CHI2_DF1 10.828
 #define CHI2_DF2 13.816
 
-static const enum ctl_lb_policy all_policies[] = {CTL_LB_ROUND_ROBIN, CTL_LB_RANDOM,
-						  CTL_LB_LEAST_CONN, CTL_LB_MAGLEV,
-						  CTL_LB_RING_HASH};
+static const enum ctl_lb_policy all_policies[] = {
+	CTL_LB_ROUND_ROBIN, CTL_LB_RANDOM, CTL_LB_LEAST_CONN, CTL_LB_MAGLEV, CTL_LB_RING_HASH};
 
 static bool all_true[MAX_EP];
 static uint64_t st_buf[1 + MAX_EP]; /* a worker's state */
@@ -427,7 +426,8 @@ test_maglev_order_independent(void **state)
 	for (unsigned int i = 0; i < N_KEYS; i++) {
 		uint64_t h = flow_key(&s);
 
-		assert_true(same_ep(&a[pick(la, all_true, NULL, h)], &b[pick(lb, all_true, NULL, h)]));
+		assert_true(
+			same_ep(&a[pick(la, all_true, NULL, h)], &b[pick(lb, all_true, NULL, h)]));
 	}
 	gw_lb_free(lb);
 	gw_lb_free(lc);
@@ -703,7 +703,8 @@ test_ring_order_independent(void **state)
 	for (unsigned int i = 0; i < N_KEYS; i++) {
 		uint64_t h = flow_key(&s);
 
-		assert_true(same_ep(&a[pick(la, all_true, NULL, h)], &b[pick(lb, all_true, NULL, h)]));
+		assert_true(
+			same_ep(&a[pick(la, all_true, NULL, h)], &b[pick(lb, all_true, NULL, h)]));
 	}
 	gw_lb_free(la);
 	gw_lb_free(lb);
@@ -722,8 +723,24 @@ ref_point_cmp(const void *a, const void *b)
 	return x->hash < y->hash ? -1 : x->hash > y->hash;
 }
 
+/* The documented lookup: the first point >= h (wrapping), then clockwise
+ * past ineligible endpoints. */
+static unsigned int
+ref_lookup(const struct ref_point *ref, unsigned int np, const bool *el, uint64_t h)
+{
+	unsigned int k = 0;
+
+	while (k < np && ref[k].hash < h)
+		k++;
+	for (k %= np; !el[ref[k].idx]; k = (k + 1) % np)
+		;
+	return ref[k].idx;
+}
+
 /* The ring rebuilt from the header's description (4 equal endpoints, 256
- * points each), and lookups checked against it, wrap-around included. */
+ * points each); lookups checked against it with every endpoint eligible and
+ * with each one ineligible in turn: random keys, every point, just past
+ * each point, and past the last one (wrapping). */
 static void
 test_ring_documented(void **state)
 {
@@ -732,6 +749,7 @@ test_ring_documented(void **state)
 	unsigned int idx[4], np = 0;
 	struct gw_lb_ep e[4];
 	struct gw_lb *lb;
+	bool el[4];
 	uint64_t s = 23;
 
 	(void)state;
@@ -741,23 +759,26 @@ test_ring_documented(void **state)
 		for (unsigned int j = 0; j < 256; j++) {
 			int len = snprintf(pk, sizeof(pk), "%s_%u", keys[i], j);
 
-			ref[np].hash = gw_lb_siphash((const uint8_t *)"meshgw.lb.ring..", pk,
-						     (size_t)len);
+			ref[np].hash =
+				gw_lb_siphash((const uint8_t *)"meshgw.lb.ring..", pk, (size_t)len);
 			ref[np++].idx = i;
 		}
 	qsort(ref, np, sizeof(ref[0]), ref_point_cmp);
 	lb = gw_lb_build(CTL_LB_RING_HASH, e, 4, 1024, SOCKET_ID_ANY);
 	assert_non_null(lb);
 	assert_int_equal(gw_lb_ring_points(lb), 1024);
-	for (unsigned int i = 0; i < N_KEYS + 3 * np; i++) {
-		uint64_t h = i < N_KEYS ? flow_key(&s) : ref[(i - N_KEYS) % np].hash;
-		unsigned int k = 0;
+	for (unsigned int off = 0; off <= 4; off++) {
+		for (unsigned int i = 0; i < 4; i++)
+			el[i] = i != off;
+		for (unsigned int i = 0; i < 20000 + 3 * np; i++) {
+			uint64_t h = i < 20000 ? flow_key(&s) : ref[(i - 20000) % np].hash;
 
-		if (i >= N_KEYS + np) /* just past each point, and past the last one */
-			h += i < N_KEYS + 2 * np ? 1 : UINT64_MAX - ref[np - 1].hash;
-		while (k < np && ref[k].hash < h)
-			k++;
-		assert_int_equal(pick(lb, all_true, NULL, h), ref[k == np ? 0 : k].idx);
+			if (i >= 20000 + 2 * np)
+				h = ref[np - 1].hash + 1 + (h >> 8);
+			else if (i >= 20000 + np)
+				h++;
+			assert_int_equal(pick(lb, el, NULL, h), ref_lookup(ref, np, el, h));
+		}
 	}
 	gw_lb_free(lb);
 }
