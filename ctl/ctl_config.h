@@ -226,7 +226,7 @@ struct ctl_cluster_conf {
 	char name[CTL_NAME_MAX];
 	enum ctl_lb_policy policy;   /* default round_robin */
 	enum ctl_hash_key hash_key;  /* maglev, ring_hash: default source_ip */
-	uint32_t ring_size;	     /* ring_hash entries, default 16384 */
+	uint32_t ring_size;	     /* ring_hash entries, default 32768 */
 	uint64_t connect_timeout_us; /* "1s" */
 	uint64_t idle_timeout_us;    /* "1h"; "0s": none */
 	uint32_t connect_attempts;   /* endpoints tried per connection, default 3 */

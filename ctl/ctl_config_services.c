@@ -60,7 +60,7 @@ cluster_defaults(struct ctl_cluster_conf *cl)
 	*cl = (struct ctl_cluster_conf){
 		.policy = CTL_LB_ROUND_ROBIN,
 		.hash_key = CTL_HASH_SOURCE_IP,
-		.ring_size = 16384,
+		.ring_size = 32768,
 		.connect_timeout_us = 1 * SEC,
 		.idle_timeout_us = 3600 * SEC,
 		.connect_attempts = 3,

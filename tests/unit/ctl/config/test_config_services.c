@@ -70,7 +70,7 @@ check_cluster_defaults(const struct ctl_cluster_conf *cl)
 {
 	assert_int_equal(cl->policy, CTL_LB_ROUND_ROBIN);
 	assert_int_equal(cl->hash_key, CTL_HASH_SOURCE_IP);
-	assert_int_equal(cl->ring_size, 16384);
+	assert_int_equal(cl->ring_size, 32768);
 	assert_int_equal(cl->connect_timeout_us, 1 * SEC);
 	assert_int_equal(cl->idle_timeout_us, 3600 * SEC);
 	assert_int_equal(cl->connect_attempts, 3);
