@@ -57,7 +57,7 @@ struct gw_lb;
 
 /*
  * Builds the balancer for n endpoints (n may be 0: every pick returns -1).
- * eps is copied. Control thread only; memory from rte_malloc on `socket`
+ * eps is read, not kept. Control thread only; memory from rte_malloc on `socket`
  * (SOCKET_ID_ANY allowed), so the EAL must be up.
  *   maglev: a table of GW_LB_MAGLEV_SIZE slots filled as in the Maglev paper
  *     (offset = h_offset % M, skip = h_skip % (M - 1) + 1; endpoints take
@@ -109,7 +109,7 @@ int gw_lb_rank_index(const struct gw_lb *lb, unsigned int rank);
 size_t gw_lb_state_size(const struct gw_lb *lb);
 
 /* Initialises (or resets) a worker's state for lb. Give each worker its own
- * seed so their random choices differ. */
+ * seed (consecutive ones are fine) so their random choices differ. */
 void gw_lb_state_init(const struct gw_lb *lb, void *state, uint64_t seed);
 
 /*
