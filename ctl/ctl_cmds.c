@@ -295,7 +295,7 @@ ctl_mbufs_in_use(void)
 static json_t *
 mbuf_owners(struct ctl_daemon *d)
 {
-	uint64_t snd = 0, rcv = 0, ooo = 0, arp = 0, imp = 0, redir = 0, apps = 0;
+	uint64_t snd = 0, rcv = 0, ooo = 0, arp = 0, imp = 0, redir = 0, apps = 0, proxy = 0;
 
 	for (unsigned int i = 0; i < d->dp.n_workers; i++) {
 		const struct gw_worker *w = d->dp.workers[i];
@@ -304,6 +304,8 @@ mbuf_owners(struct ctl_daemon *d)
 		ooo += __atomic_load_n(&w->usage.ooo, __ATOMIC_RELAXED);
 		arp += __atomic_load_n(&w->usage.arp_pending, __ATOMIC_RELAXED);
 		apps += __atomic_load_n(&gw_diag_get_stats(w->diag)->mbufs_held, __ATOMIC_RELAXED);
+		proxy += __atomic_load_n(&gw_proxy_get_stats(w->proxy)->mbufs_held,
+					 __ATOMIC_RELAXED);
 		redir += rte_ring_count(w->redirect);
 		for (unsigned int p = 0; p < d->dp.n_ports; p++) {
 			if (w->imp_rx[p] != NULL)
@@ -312,10 +314,10 @@ mbuf_owners(struct ctl_daemon *d)
 				imp += gw_impair_get_stats(w->imp_tx[p])->held;
 		}
 	}
-	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "snd_queue", (json_int_t)snd,
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "snd_queue", (json_int_t)snd,
 			 "rcv_queue", (json_int_t)rcv, "ooo", (json_int_t)ooo, "arp_pending",
 			 (json_int_t)arp, "impairment", (json_int_t)imp, "redirect",
-			 (json_int_t)redir, "apps", (json_int_t)apps);
+			 (json_int_t)redir, "apps", (json_int_t)apps, "proxy", (json_int_t)proxy);
 }
 
 /* in_use against baseline (in use when the daemon became ready) is the

@@ -23,8 +23,6 @@
 
 #include "ctl_daemon.h"
 
-static const char *const policy_names[] = {"round_robin", "random", "least_conn", "maglev",
-					   "ring_hash"};
 static const char *const tier_names[] = {"node", "zone", "other"};
 
 #define LOAD(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
@@ -138,7 +136,7 @@ cmd_clusters(void *arg, json_t *args, json_t **result, struct ctl_error *err)
 		snprintf(digest, sizeof(digest), "%016" PRIx64, gw_lb_digest(gc->lb));
 		row = json_pack(
 			"{s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:b}", "name", cc->name,
-			"policy", policy_names[cc->policy], "endpoints",
+			"policy", ctl_lb_policy_name(cc->policy), "endpoints",
 			(json_int_t)cc->n_endpoints, "active", (json_int_t)active, "pending",
 			(json_int_t)pending, "ejected", (json_int_t)ejected, "drained",
 			(json_int_t)drained, "max_connections", (json_int_t)cc->max_connections,
@@ -146,14 +144,16 @@ cmd_clusters(void *arg, json_t *args, json_t **result, struct ctl_error *err)
 			(json_int_t)cc->connect_attempts, "proxy_protocol", cc->proxy_protocol);
 		if (cc->policy == CTL_LB_MAGLEV || cc->policy == CTL_LB_RING_HASH) {
 			json_object_set_new(row, "hash_key",
-					    json_string(cc->hash_key == CTL_HASH_SOURCE_IP
-								? "source_ip"
-								: "five_tuple"));
+					    json_string(ctl_hash_key_name(cc->hash_key)));
 			json_object_set_new(row, "table_digest", json_string(digest));
 		}
 		json_array_append_new(rows, row);
 	}
-	*result = json_pack("{s:o}", "clusters", rows);
+	/* ejection requests the control thread granted or refused (at the
+	 * cluster's max_ejection_percent, or already ejected) */
+	*result = json_pack("{s:o, s:I, s:I}", "clusters", rows, "ejections",
+			    (json_int_t)d->dp.ejections, "ejections_refused",
+			    (json_int_t)d->dp.ejections_refused);
 	return 0;
 }
 

@@ -158,6 +158,36 @@ cfg_need_group_list(struct cfg_parse *ps, const config_setting_t *s, const char 
 }
 
 int
+cfg_group_list(struct cfg_parse *ps, const config_setting_t *s, const struct cfg_kw *kw,
+	       const struct cfg_list_spec *spec, void *base, unsigned int *count)
+{
+	int n = config_setting_length(s);
+	int rc = cfg_need_group_list(ps, s, kw->name);
+
+	if (rc < 0)
+		return rc;
+	if (n > (int)spec->max)
+		return cfg_fail(ps, s, "'%s' expected at most %u %s", kw->name, spec->max,
+				spec->what);
+	*count = 0;
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *e = config_setting_get_elem(s, (unsigned int)i);
+		void *elem = (char *)base + (size_t)i * spec->size;
+
+		if (spec->init != NULL)
+			spec->init(elem);
+		else
+			memset(elem, 0, spec->size);
+		*(int *)((char *)elem + spec->line_off) = config_setting_source_line(e);
+		if ((rc = cfg_walk(ps, e, spec->kws, elem)) < 0 ||
+		    (rc = spec->check(ps, e, elem, (unsigned int)i)) < 0)
+			return rc;
+		(*count)++;
+	}
+	return 0;
+}
+
+int
 cfg_group(struct cfg_parse *ps, const config_setting_t *s, const struct cfg_kw *kw, void *obj)
 {
 	int rc = cfg_need_group(ps, s, kw->name);

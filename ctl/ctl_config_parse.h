@@ -97,6 +97,24 @@ int cfg_need_group(struct cfg_parse *ps, const config_setting_t *s, const char *
 /* s must be a list of groups (an empty array counts as an empty list). */
 int cfg_need_group_list(struct cfg_parse *ps, const config_setting_t *s, const char *name);
 
+/* How cfg_group_list fills one element of an array of config structs. */
+struct cfg_list_spec {
+	const char *what; /* plural, for "expected at most N <what>" */
+	unsigned int max;
+	size_t size;	 /* of one element */
+	size_t line_off; /* offsetof(element, line) */
+	const struct cfg_kw *kws;
+	void (*init)(void *elem); /* defaults; NULL: zeroed */
+	/* after the walk: idx is the element's index (the earlier ones are done) */
+	int (*check)(struct cfg_parse *ps, const config_setting_t *s, const void *elem,
+		     unsigned int idx);
+};
+/* s, a list of groups named kw->name, into base[]: each element initialised,
+ * its line recorded, walked with spec->kws and checked; *count grows with
+ * each element accepted (so checks see the earlier ones). 0 or <0. */
+int cfg_group_list(struct cfg_parse *ps, const config_setting_t *s, const struct cfg_kw *kw,
+		   const struct cfg_list_spec *spec, void *base, unsigned int *count);
+
 /* IPv4 text forms, host byte order. 0 or -EINVAL (nothing reported). */
 int cfg_parse_ipv4(const char *text, uint32_t *addr);
 int cfg_parse_prefix(const char *text, uint32_t *addr, uint8_t *plen);

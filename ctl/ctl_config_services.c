@@ -55,8 +55,10 @@ ctl_hash_key_name(enum ctl_hash_key k)
 }
 
 static void
-cluster_defaults(struct ctl_cluster_conf *cl)
+cluster_defaults(void *elem)
 {
+	struct ctl_cluster_conf *cl = elem;
+
 	*cl = (struct ctl_cluster_conf){
 		.policy = CTL_LB_ROUND_ROBIN,
 		.hash_key = CTL_HASH_SOURCE_IP,
@@ -269,8 +271,11 @@ vip_unique(struct cfg_parse *ps, const config_setting_t *s, const struct ctl_ser
 }
 
 static int
-service_check(struct cfg_parse *ps, const config_setting_t *s, const struct ctl_service_conf *svc)
+service_check(struct cfg_parse *ps, const config_setting_t *s, const void *elem, unsigned int idx)
 {
+	const struct ctl_service_conf *svc = elem;
+
+	(void)idx;
 	if (svc->name[0] == '\0')
 		return cfg_fail(ps, s, "'name' is required for a service");
 	for (unsigned int i = 0; i < ps->c->n_services; i++)
@@ -294,27 +299,20 @@ int
 cfg_sec_services(struct cfg_parse *ps, const config_setting_t *s, const struct cfg_kw *kw,
 		 void *obj)
 {
+	static const struct cfg_list_spec spec = {
+		.what = "services",
+		.max = CTL_MAX_SERVICES,
+		.size = sizeof(struct ctl_service_conf),
+		.line_off = offsetof(struct ctl_service_conf, line),
+		.kws = service_kws,
+		.check = service_check,
+	};
 	struct ctl_config *c = obj;
-	int n = config_setting_length(s);
-	int rc = cfg_need_group_list(ps, s, kw->name);
+	int rc = cfg_group_list(ps, s, kw, &spec, c->services, &c->n_services);
 
-	if (rc < 0)
-		return rc;
-	if (n > CTL_MAX_SERVICES)
-		return cfg_fail(ps, s, "'%s' expected at most %d services", kw->name,
-				CTL_MAX_SERVICES);
-	for (int i = 0; i < n; i++) {
-		const config_setting_t *e = config_setting_get_elem(s, (unsigned int)i);
-		struct ctl_service_conf *svc = &c->services[i];
-		memset(svc, 0, sizeof(*svc));
-		svc->line = config_setting_source_line(e);
-		if ((rc = cfg_walk(ps, e, service_kws, svc)) < 0 ||
-		    (rc = service_check(ps, e, svc)) < 0)
-			return rc;
-		c->n_services++;
-	}
-	ps->services = s;
-	return 0;
+	if (rc == 0)
+		ps->services = s;
+	return rc;
 }
 
 /* ---- clusters and endpoints -------------------------------------------- */
@@ -476,9 +474,12 @@ cluster_extras(struct cfg_parse *ps, const config_setting_t *s, const struct ctl
 }
 
 static int
-cluster_check(struct cfg_parse *ps, const config_setting_t *s, const struct ctl_cluster_conf *cl)
+cluster_check(struct cfg_parse *ps, const config_setting_t *s, const void *elem, unsigned int idx)
 {
+	const struct ctl_cluster_conf *cl = elem;
 	int rc;
+
+	(void)idx;
 
 	if (cl->name[0] == '\0')
 		return cfg_fail(ps, s, "'name' is required for a cluster");
@@ -499,26 +500,18 @@ int
 cfg_sec_clusters(struct cfg_parse *ps, const config_setting_t *s, const struct cfg_kw *kw,
 		 void *obj)
 {
+	static const struct cfg_list_spec spec = {
+		.what = "clusters",
+		.max = CTL_MAX_CLUSTERS,
+		.size = sizeof(struct ctl_cluster_conf),
+		.line_off = offsetof(struct ctl_cluster_conf, line),
+		.kws = cluster_kws,
+		.init = cluster_defaults,
+		.check = cluster_check,
+	};
 	struct ctl_config *c = obj;
-	int n = config_setting_length(s);
-	int rc = cfg_need_group_list(ps, s, kw->name);
 
-	if (rc < 0)
-		return rc;
-	if (n > CTL_MAX_CLUSTERS)
-		return cfg_fail(ps, s, "'%s' expected at most %d clusters", kw->name,
-				CTL_MAX_CLUSTERS);
-	for (int i = 0; i < n; i++) {
-		const config_setting_t *e = config_setting_get_elem(s, (unsigned int)i);
-		struct ctl_cluster_conf *cl = &c->clusters[i];
-		cluster_defaults(cl);
-		cl->line = config_setting_source_line(e);
-		if ((rc = cfg_walk(ps, e, cluster_kws, cl)) < 0 ||
-		    (rc = cluster_check(ps, e, cl)) < 0)
-			return rc;
-		c->n_clusters++;
-	}
-	return 0;
+	return cfg_group_list(ps, s, kw, &spec, c->clusters, &c->n_clusters);
 }
 
 /* ---- after the walk ---------------------------------------------------- */

@@ -202,9 +202,10 @@ static const struct cfg_kw listener_kws[] = {
 };
 
 static int
-listener_check(struct cfg_parse *ps, const config_setting_t *s, const struct ctl_listener_conf *l,
-	       unsigned int idx)
+listener_check(struct cfg_parse *ps, const config_setting_t *s, const void *elem, unsigned int idx)
 {
+	const struct ctl_listener_conf *l = elem;
+
 	if (l->name[0] == '\0')
 		return cfg_fail(ps, s, "'name' is required for a listener");
 	if (config_setting_get_member(s, "type") == NULL)
@@ -223,27 +224,20 @@ int
 cfg_sec_listeners(struct cfg_parse *ps, const config_setting_t *s, const struct cfg_kw *kw,
 		  void *obj)
 {
+	static const struct cfg_list_spec spec = {
+		.what = "listeners",
+		.max = CTL_MAX_LISTENERS,
+		.size = sizeof(struct ctl_listener_conf),
+		.line_off = offsetof(struct ctl_listener_conf, line),
+		.kws = listener_kws,
+		.check = listener_check,
+	};
 	struct ctl_config *c = obj;
-	int n = config_setting_length(s);
-	int rc = cfg_need_group_list(ps, s, kw->name);
+	int rc = cfg_group_list(ps, s, kw, &spec, c->listeners, &c->n_listeners);
 
-	if (rc < 0)
-		return rc;
-	if (n > CTL_MAX_LISTENERS)
-		return cfg_fail(ps, s, "'%s' expected at most %d listeners", kw->name,
-				CTL_MAX_LISTENERS);
-	for (int i = 0; i < n; i++) {
-		const config_setting_t *e = config_setting_get_elem(s, (unsigned int)i);
-		struct ctl_listener_conf *l = &c->listeners[i];
-		memset(l, 0, sizeof(*l));
-		l->line = config_setting_source_line(e);
-		if ((rc = cfg_walk(ps, e, listener_kws, l)) < 0 ||
-		    (rc = listener_check(ps, e, l, (unsigned int)i)) < 0)
-			return rc;
-	}
-	c->n_listeners = (unsigned int)n;
-	ps->listeners = s;
-	return 0;
+	if (rc == 0)
+		ps->listeners = s;
+	return rc;
 }
 
 static bool

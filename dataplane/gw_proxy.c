@@ -155,6 +155,8 @@ pconn_free(struct pconn *pc)
 		log_conn(p, pc);
 	rte_timer_stop(&pc->timer);
 	for (int i = 0; i < 2; i++) {
+		if (pc->held[i] != NULL)
+			p->stats.mbufs_held -= pc->held[i]->nb_segs;
 		rte_pktmbuf_free(pc->held[i]);
 		pc->held[i] = NULL;
 	}
@@ -373,6 +375,7 @@ static void
 hold(struct pconn *pc, int i, struct rte_mbuf *m)
 {
 	uint32_t len = rte_pktmbuf_pkt_len(m);
+	uint16_t segs = m->nb_segs;
 
 	if (pc->held[i] == NULL) {
 		pc->held[i] = m;
@@ -384,6 +387,7 @@ hold(struct pconn *pc, int i, struct rte_mbuf *m)
 		return;
 	}
 	pc->held_len[i] += len;
+	pc->p->stats.mbufs_held += segs;
 }
 
 static void
@@ -407,19 +411,29 @@ flush(struct pconn *pc, int i)
 	int o = 1 - i, rc;
 	struct rte_mbuf *m = pc->held[i];
 	uint32_t len = pc->held_len[i];
+	uint16_t segs;
 
 	if (m == NULL || pc->c[o] == NULL || !(pc->flags & PC_CONNECTED))
 		return true;
+	/* detached while the stack has it: a callback from inside the send
+	 * may free pc, and must not free m with it */
+	segs = m->nb_segs;
+	pc->held[i] = NULL;
+	pc->held_len[i] = 0;
+	p->stats.mbufs_held -= segs;
 	rc = stk_conn_send(pc->c[o], m);
 	if (!(pc->flags & PC_IN_USE)) {
 		if (rc != 0)
 			rte_pktmbuf_free(m);
 		return false; /* the send failed a leg, and with it both */
 	}
-	if (rc == -EAGAIN)
-		return true; /* `writable` on leg o calls again */
-	pc->held[i] = NULL;
-	pc->held_len[i] = 0;
+	if (rc == -EAGAIN) {
+		/* `writable` on leg o calls again */
+		pc->held[i] = m;
+		pc->held_len[i] = len;
+		p->stats.mbufs_held += segs;
+		return true;
+	}
 	if (rc != 0) {
 		/* leg o cannot send any more (it was shut or failed) */
 		rte_pktmbuf_free(m);

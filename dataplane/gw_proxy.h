@@ -47,7 +47,8 @@
 	X(idle_timeouts)	      /* the cluster's idle_timeout: both reset */                 \
 	X(ejection_requests)	      /* consecutive failures reached: sent to control */          \
 	X(bytes_to_upstream)                                                                       \
-	X(bytes_to_client)
+	X(bytes_to_client)                                                                         \
+	X(mbufs_held) /* gauge: received on one leg, not yet taken by the other */
 struct gw_proxy_stats {
 #define GW_PROXY_FIELD(n) uint64_t n;
 	GW_PROXY_COUNTERS(GW_PROXY_FIELD)

@@ -6,32 +6,27 @@
 
 #include <string.h>
 
+#include <rte_byteorder.h>
+#include <rte_common.h>
+
 static const uint8_t pp2_sig[12] = {0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D,
 				    0x0A, 0x51, 0x55, 0x49, 0x54, 0x0A};
-
-static void
-put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
 
 void
 gw_pp2_write(uint8_t *out, uint32_t saddr, uint16_t sport, uint32_t daddr, uint16_t dport)
 {
+	struct {
+		rte_be32_t saddr, daddr;
+		rte_be16_t sport, dport;
+	} __rte_packed a = {rte_cpu_to_be_32(saddr), rte_cpu_to_be_32(daddr),
+			    rte_cpu_to_be_16(sport), rte_cpu_to_be_16(dport)};
+
 	memcpy(out, pp2_sig, sizeof(pp2_sig));
 	out[12] = 0x21; /* version 2, PROXY */
 	out[13] = 0x11; /* AF_INET, STREAM */
 	out[14] = 0;
-	out[15] = 12; /* address block length */
-	put32(out + 16, saddr);
-	put32(out + 20, daddr);
-	out[24] = (uint8_t)(sport >> 8);
-	out[25] = (uint8_t)sport;
-	out[26] = (uint8_t)(dport >> 8);
-	out[27] = (uint8_t)dport;
+	out[15] = sizeof(a); /* address block length: 12 */
+	memcpy(out + 16, &a, sizeof(a));
 }
 
 struct rte_mbuf *

@@ -27,6 +27,7 @@ Clients (in the peer namespace, towards a VIP):
                                     backend shut first), then send M bytes
   rst-recv HOST PORT                a line echoed, then expect a reset
   rst-send HOST PORT                a line echoed, then reset (SO_LINGER 0)
+  echo HOST PORT                    a line echoed, then close; the local port
 
 Backends (in a backend namespace; one connection, then exit):
   serve ADDR PORT MODE [--bytes N]
@@ -35,6 +36,8 @@ Backends (in a backend namespace; one connection, then exit):
     bulk        send the N-byte pattern and close
     rst         echo a line, then reset
     watch       echo a line, then read until EOF or a reset
+    pp2         read a PROXY protocol v2 header (its addresses in the
+                result), then as watch
 """
 import argparse
 import json
@@ -312,6 +315,8 @@ def serve_one(conn, mode, nbytes, res):
             res["error"] = res["send_error"]
         conn.close()
         return
+    if mode == "pp2":
+        res["pp2"] = read_pp2(conn)
     line = conn.recv(64)
     conn.sendall(line)
     if mode == "rst":
@@ -320,6 +325,36 @@ def serve_one(conn, mode, nbytes, res):
         return
     res["outcome"] = wait_end(conn)  # watch
     conn.close()
+
+
+PP2_SIG = b"\r\n\r\n\x00\r\nQUIT\n"
+
+
+def read_pp2(conn):
+    """The PROXY protocol v2 header (TCP over IPv4) the gateway sends first."""
+    h = b""
+    while len(h) < 28:
+        b = conn.recv(28 - len(h))
+        if not b:
+            raise OSError("EOF inside the PROXY header (%d bytes)" % len(h))
+        h += b
+    if h[:12] != PP2_SIG or h[12] != 0x21 or h[13] != 0x11 or h[14:16] != b"\x00\x0c":
+        raise OSError("not a PROXY v2 TCP4 header: %s" % h.hex())
+    src, dst = socket.inet_ntoa(h[16:20]), socket.inet_ntoa(h[20:24])
+    sport, dport = int.from_bytes(h[24:26], "big"), int.from_bytes(h[26:28], "big")
+    return {"source": "%s:%d" % (src, sport), "destination": "%s:%d" % (dst, dport)}
+
+
+def echo_client(host, port):
+    """Sends a line, reads its echo, closes; says which local port it used."""
+    s = connect(host, port)
+    s.sendall(b"hello pp2\n")
+    got = s.recv(64)
+    res = {"local": "%s:%d" % s.getsockname(), "echo": got.decode(errors="replace")}
+    s.close()
+    if got != b"hello pp2\n":
+        res["error"] = "echo %r" % got
+    return res
 
 
 def read_counted(conn, res):
@@ -349,6 +384,9 @@ def main():
         p.add_argument("port", type=int)
         p.add_argument("--send", type=int, required=True)
         p.add_argument("--expect", type=int, required=True)
+    p = sub.add_parser("echo")
+    p.add_argument("host")
+    p.add_argument("port", type=int)
     for name in ("rst-recv", "rst-send"):
         p = sub.add_parser(name)
         p.add_argument("host")
@@ -356,7 +394,7 @@ def main():
     p = sub.add_parser("serve")
     p.add_argument("addr")
     p.add_argument("port", type=int)
-    p.add_argument("mode", choices=("after-eof", "then-read", "bulk", "rst", "watch"))
+    p.add_argument("mode", choices=("after-eof", "then-read", "bulk", "rst", "watch", "pp2"))
     p.add_argument("--bytes", type=int, default=0)
     a = ap.parse_args()
 
@@ -370,6 +408,8 @@ def main():
         res = halfclose(a.host, a.port, a.send, a.expect)
     elif a.cmd == "late-send":
         res = late_send(a.host, a.port, a.send, a.expect)
+    elif a.cmd == "echo":
+        res = echo_client(a.host, a.port)
     elif a.cmd in ("rst-recv", "rst-send"):
         res = rst_client(a.host, a.port, a.cmd == "rst-send")
     else:

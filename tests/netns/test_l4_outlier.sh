@@ -42,6 +42,7 @@ sleep 0.1
 failures=$(b2_failures)
 ctl_json endpoints web | jq -e ".endpoints[] | select(.endpoint == \"$(be_ip 2):8080\") | .ejected" >/dev/null ||
 	fail "endpoints does not show backend 2 ejected"
+[ "$(ctl_json clusters | jq .ejections)" -ge 1 ] || fail "clusters counts no granted ejection"
 sleep 0.9
 [ "$(b2_failures)" -eq "$failures" ] || fail "ejected backend 2 was still tried ($failures -> $(b2_failures) failures)"
 mg_backend_start 2
