@@ -55,7 +55,7 @@ mac_json(const struct rte_ether_addr *mac)
 static const char *
 state_name(enum ctl_state s)
 {
-	static const char *const names[] = {"starting", "running", "stopping"};
+	static const char *const names[] = {"starting", "running", "draining", "stopping"};
 	return names[s];
 }
 
@@ -102,6 +102,14 @@ cmd_status(void *arg, json_t *args, json_t **result, struct ctl_error *err)
 			    state_name(d->state), "ready", gw_dp_ready(&d->dp), "generation",
 			    (json_int_t)gw_snapmgr_generation(d->dp.snap), "config", d->conf->path,
 			    "workers", workers, "ports", ports);
+	if (d->state == CTL_STATE_DRAINING)
+		json_object_set_new(
+			*result, "drain",
+			json_pack("{s:I, s:I}", "connections", (json_int_t)ctl_live_connections(d),
+				  "ms_left",
+				  (json_int_t)(d->drain_deadline_ms > ctl_now_ms()
+						       ? d->drain_deadline_ms - ctl_now_ms()
+						       : 0)));
 	return 0;
 }
 

@@ -306,6 +306,21 @@ cmd_log_reopen(void *arg, json_t *args, json_t **result, struct ctl_error *err)
 	return 0;
 }
 
+json_t *
+ctl_mesh_json(struct ctl_daemon *d)
+{
+	json_t *out = json_object(), *r;
+	struct ctl_error err;
+
+	if (cmd_services(d, NULL, &r, &err) == 0)
+		json_object_update(out, r), json_decref(r);
+	if (cmd_clusters(d, NULL, &r, &err) == 0)
+		json_object_update(out, r), json_decref(r);
+	if (cmd_endpoints(d, NULL, &r, &err) == 0)
+		json_object_update(out, r), json_decref(r);
+	return out;
+}
+
 int
 ctl_cmds_mesh_register(struct ctl_server *srv, struct ctl_daemon *d)
 {

@@ -128,9 +128,39 @@ conns_args(json_t *args, struct conns_filter *f, struct ctl_error *err)
 	return 0;
 }
 
+/* The proxy's view of a leg: names from the current snapshot (indices are
+ * the worker's, taken from the same snapshot; a name past the table, after a
+ * reload, shows as "?"). */
 static json_t *
-conn_json(unsigned int w, const struct stk_conn_info *ci)
+leg_json(const struct ctl_daemon *d, unsigned int w, const struct gw_proxy_leg *l)
 {
+	const struct gw_mesh *m = d->dp.snap != NULL ? gw_snapmgr_current(d->dp.snap)->mesh : NULL;
+	char id[32];
+	json_t *o;
+
+	snprintf(id, sizeof(id), "%u:%u", w, l->id);
+	o = json_pack("{s:s, s:s, s:s, s:s}", "id", id, "leg",
+		      l->role == GW_LEG_CLIENT ? "client" : "upstream", "service",
+		      m != NULL && l->service < m->n_services ? m->services[l->service].name : "?",
+		      "cluster",
+		      m != NULL && l->cluster < m->n_clusters ? m->clusters[l->cluster].conf.name
+							      : "?");
+	if (m != NULL && l->ep >= 0 && (unsigned int)l->ep < m->n_endpoints)
+		json_object_set_new(o, "endpoint",
+				    endpoint_json(m->endpoints[l->ep].conf.addr,
+						  m->endpoints[l->ep].conf.port));
+	if (l->peer_raddr != 0)
+		json_object_set_new(o, "peer",
+				    json_pack("{s:o, s:o}", "local",
+					      endpoint_json(l->peer_laddr, l->peer_lport), "remote",
+					      endpoint_json(l->peer_raddr, l->peer_rport)));
+	return o;
+}
+
+static json_t *
+conn_json(const struct ctl_daemon *d, unsigned int w, const struct gw_conn_entry *e)
+{
+	const struct stk_conn_info *ci = &e->tcp;
 	char state[32];
 	json_t *o = json_object();
 
@@ -157,6 +187,8 @@ conn_json(unsigned int w, const struct stk_conn_info *ci)
 	add_u64(o, "bytes_out", ci->bytes_out);
 	add_u64(o, "retransmits", ci->retransmits);
 	json_object_set_new(o, "cc", json_string(ci->cc != NULL ? ci->cc : "-"));
+	if (e->leg.role != GW_LEG_NONE)
+		json_object_set_new(o, "proxy", leg_json(d, w, &e->leg));
 	return o;
 }
 
@@ -186,13 +218,13 @@ dump_cmd_new(const struct conns_filter *f, unsigned int table_size)
 /* Appends worker w's matches to list, up to limit in all (workers in
  * order), and adds all of them to count. */
 static void
-conns_collect(const struct conns_filter *f, unsigned int w, const struct gw_cmd *c, json_t *list,
-	      uint64_t *count)
+conns_collect(const struct ctl_daemon *d, const struct conns_filter *f, unsigned int w,
+	      const struct gw_cmd *c, json_t *list, uint64_t *count)
 {
 	unsigned int n = RTE_MIN(c->conns.n, c->conns.max);
 
 	for (unsigned int i = 0; i < n && json_array_size(list) < f->limit; i++)
-		json_array_append_new(list, conn_json(w, &c->conns.entries[i]));
+		json_array_append_new(list, conn_json(d, w, &c->conns.entries[i]));
 	*count += c->conns.matched;
 }
 
@@ -230,7 +262,7 @@ cmd_conns(void *arg, json_t *args, json_t **result, struct ctl_error *err)
 			rc = rc ?: -ETIMEDOUT;
 			continue;
 		}
-		conns_collect(&f, w, cmds[w], list, &count);
+		conns_collect(d, &f, w, cmds[w], list, &count);
 		gw_cmd_free(cmds[w]);
 	}
 	if (rc != 0) {

@@ -69,6 +69,7 @@ ctl_config_defaults(struct ctl_config *c)
 	c->workers.idle = CTL_IDLE_ADAPTIVE;
 	c->workers.idle_polls = 1000;
 	c->workers.idle_sleep_max_us = 1000;
+	c->workers.drain_timeout_us = 10 * 1000 * 1000;
 	c->workers.burst = 32;
 	c->workers.redirect_ring = 4096;
 	c->workers.rx_desc = 1024;

@@ -61,6 +61,7 @@ struct ctl_workers_conf {
 	uint32_t burst;			     /* rx burst (default 32) */
 	uint32_t redirect_ring;		     /* redirect ring size per worker (default 4096) */
 	uint32_t rx_desc, tx_desc;	     /* descriptors per queue (default 1024) */
+	uint64_t drain_timeout_us; /* SIGTERM: time established connections get (default 10 s) */
 };
 
 struct ctl_impair_dir {

@@ -115,6 +115,7 @@ static const struct cfg_kw workers_kws[] = {
 	{"redirect_ring", cfg_pow2, WRK(redirect_ring), .min = 64, .max = 65536},
 	{"rx_desc", cfg_uint, WRK(rx_desc), .min = 64, .max = 16384},
 	{"tx_desc", cfg_uint, WRK(tx_desc), .min = 64, .max = 16384},
+	{"drain_timeout", cfg_duration, WRK(drain_timeout_us), .min = 0, .max = 3600ULL * 1000000},
 	{NULL},
 };
 

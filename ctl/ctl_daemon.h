@@ -8,6 +8,7 @@
 #define MESHGW_CTL_DAEMON_H
 
 #include <stdint.h>
+#include <stdio.h>
 
 #include <jansson.h>
 
@@ -15,7 +16,9 @@
 #include "ctl_server.h"
 #include "gw_worker.h"
 
-enum ctl_state { CTL_STATE_STARTING, CTL_STATE_RUNNING, CTL_STATE_STOPPING };
+/* DRAINING: SIGTERM came; nothing new is accepted, established connections
+ * have until drain_deadline_ms. */
+enum ctl_state { CTL_STATE_STARTING, CTL_STATE_RUNNING, CTL_STATE_DRAINING, CTL_STATE_STOPPING };
 
 struct ctl_daemon {
 	struct ctl_config *conf;
@@ -26,6 +29,7 @@ struct ctl_daemon {
 	uint64_t baseline_until_ms; /* ...the lowest count in its first second */
 	struct gw_cmd *probe;	    /* the tcp-probe on worker 0, until its result is taken */
 	uint64_t probe_seq;	    /* tags the request that started it */
+	uint64_t drain_deadline_ms;
 };
 
 /* Registers status, stats, arp, ip-routes, wait-ready, conns and tcp-probe.
@@ -35,6 +39,9 @@ int ctl_cmds_register(struct ctl_server *srv, struct ctl_daemon *d);
 int ctl_cmds_tcp_register(struct ctl_server *srv, struct ctl_daemon *d);
 /* services, clusters, endpoints, drain, undrain (ctl_cmds_mesh.c). */
 int ctl_cmds_mesh_register(struct ctl_server *srv, struct ctl_daemon *d);
+/* {services, clusters, endpoints, ejections, ejections_refused} as the
+ * commands show them, for /metrics. New reference. */
+json_t *ctl_mesh_json(struct ctl_daemon *d);
 /* A worker's proxy counters for `stats`. New reference. */
 json_t *ctl_proxy_stats_json(const struct gw_worker *w);
 /* The L4 access log (ctl_alog.c): open at start (0 or -errno), drained
@@ -55,6 +62,11 @@ uint64_t ctl_mbufs_in_use(void);
 json_t *ctl_stats_json(struct ctl_daemon *d);
 
 /* The admin HTTP handler: /metrics (Prometheus text), /stats (JSON). */
+/* Proxied connections plus established TCP connections over every worker:
+ * what a drain waits for (ctl_main.c). */
+uint64_t ctl_live_connections(const struct ctl_daemon *d);
+/* The service, cluster and endpoint families (ctl_metrics_mesh.c). */
+void ctl_metrics_mesh(FILE *f, struct ctl_daemon *d);
 int ctl_metrics_http(void *arg, const char *path, char **body, size_t *len, const char **ctype);
 
 #endif /* MESHGW_CTL_DAEMON_H */

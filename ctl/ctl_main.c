@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,7 +28,7 @@
 #define BASELINE_SETTLE_MS 1000
 
 int gw_log_level = GW_LOG_INFO;
-static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t stop_requested, drain_requested;
 static bool worker_failed;
 
 struct opts {
@@ -36,11 +37,14 @@ struct opts {
 	int check;
 };
 
+/* The first SIGTERM drains; SIGINT, or another SIGTERM, stops at once. */
 static void
 on_signal(int sig)
 {
-	(void)sig;
-	stop_requested = 1;
+	if (sig == SIGTERM && !drain_requested)
+		drain_requested = 1;
+	else
+		stop_requested = 1;
 }
 
 static void
@@ -109,6 +113,63 @@ apply_socket_override(struct ctl_config *c, const char *opt)
 	return 0;
 }
 
+uint64_t
+ctl_live_connections(const struct ctl_daemon *d)
+{
+	uint64_t n = 0;
+
+	for (unsigned int i = 0; i < d->dp.n_workers; i++) {
+		const struct gw_worker *w = d->dp.workers[i];
+
+		n += __atomic_load_n(&gw_proxy_get_stats(w->proxy)->active, __ATOMIC_RELAXED);
+		n += __atomic_load_n(&stk_tcp_get_stats(w->stk)->curr_estab, __ATOMIC_RELAXED);
+	}
+	return n;
+}
+
+/* SIGTERM: every worker stops listening (listeners and VIPs; new SYNs are
+ * reset), then established connections get drain_timeout to finish. A
+ * proxied connection counts three times (its two legs and itself): only
+ * zero matters. */
+static void
+drain_start(struct ctl_daemon *d)
+{
+	struct gw_cmd *cmds[STK_MAX_WORKERS] = {0};
+
+	for (unsigned int w = 0; w < d->dp.n_workers; w++) {
+		cmds[w] = calloc(1, sizeof(*cmds[w]));
+		if (cmds[w] != NULL)
+			cmds[w]->type = GW_CMD_DRAIN;
+		if (cmds[w] == NULL || gw_dp_cmd_send(&d->dp, w, cmds[w]) != 0) {
+			GW_LOG(ERROR, "drain: worker %u cannot be told: stopping", w);
+			stop_requested = 1;
+			free(cmds[w]);
+			cmds[w] = NULL;
+		}
+	}
+	for (unsigned int w = 0; w < d->dp.n_workers; w++)
+		if (cmds[w] != NULL && gw_dp_cmd_wait(&d->dp, cmds[w], 1000) == 0)
+			gw_cmd_free(cmds[w]);
+	d->state = CTL_STATE_DRAINING;
+	d->drain_deadline_ms = ctl_now_ms() + d->conf->workers.drain_timeout_us / 1000;
+	GW_LOG(INFO, "SIGTERM: draining %" PRIu64 " connection(s) for up to %" PRIu64 " ms",
+	       ctl_live_connections(d), d->conf->workers.drain_timeout_us / 1000);
+}
+
+static void
+drain_check(struct ctl_daemon *d)
+{
+	uint64_t live = ctl_live_connections(d);
+
+	if (live == 0) {
+		GW_LOG(INFO, "drained: every connection finished");
+		stop_requested = 1;
+	} else if (ctl_now_ms() >= d->drain_deadline_ms) {
+		GW_LOG(INFO, "drain timeout: resetting what is left (%" PRIu64 ")", live);
+		stop_requested = 1;
+	}
+}
+
 static void
 tick(void *arg)
 {
@@ -121,6 +182,12 @@ tick(void *arg)
 		gw_outlier_review(gw_snapmgr_current(d->dp.snap)->mesh, d->dp.ep_shared,
 				  d->dp.outlier_next, rte_rdtsc(), d->dp.hz);
 	}
+	if (drain_requested && d->state == CTL_STATE_RUNNING)
+		drain_start(d);
+	else if (drain_requested && d->state == CTL_STATE_STARTING)
+		stop_requested = 1; /* nothing to drain yet */
+	if (d->state == CTL_STATE_DRAINING)
+		drain_check(d);
 	if (d->state == CTL_STATE_STARTING && gw_dp_failed(&d->dp)) {
 		GW_LOG(ERROR, "a worker failed to start: stopping");
 		worker_failed = true;

@@ -15,7 +15,8 @@
 static bool
 is_gauge(const char *key)
 {
-	static const char *const gauges[] = {"held", "curr_estab", "time_wait_count", "active"};
+	static const char *const gauges[] = {"held", "curr_estab", "time_wait_count", "active",
+					     "mbufs_held"};
 
 	for (size_t i = 0; i < sizeof(gauges) / sizeof(gauges[0]); i++)
 		if (strcmp(key, gauges[i]) == 0)
@@ -197,10 +198,13 @@ metrics_text(struct ctl_daemon *d, size_t *len)
 	emit_family(f, "worker", json_object_get(st, "workers"), "worker", "id");
 	emit_nested(f, "stack", json_object_get(st, "workers"), "stack");
 	emit_nested(f, "tcp", json_object_get(st, "workers"), "tcp");
+	emit_nested(f, "proxy", json_object_get(st, "workers"), "proxy");
 	emit_diag(f, json_object_get(st, "workers"));
 	emit_drops(f, json_object_get(st, "workers"));
 	emit_impair(f, json_object_get(st, "ports"));
 	emit_mbufs(f, json_object_get(st, "mbufs"));
+	if (d->dp.snap != NULL)
+		ctl_metrics_mesh(f, d);
 	fclose(f);
 	json_decref(st);
 	return buf;

@@ -466,6 +466,24 @@ fmt_opts(json_t *row, char *buf, size_t n)
 			 json_integer_value(json_object_get(o, "mss")));
 }
 
+/* "0:12 client web -> 10.1.0.3:80": a proxied connection's id, this leg,
+ * the service and the other leg's remote end; "-" for others. */
+static void
+fmt_proxy(json_t *row, char *buf, size_t n)
+{
+	json_t *p = json_object_get(row, "proxy");
+	const char *leg = json_string_value(json_object_get(p, "leg"));
+	const char *peer = json_string_value(json_object_get(json_object_get(p, "peer"), "remote"));
+
+	if (p == NULL || leg == NULL) {
+		snprintf(buf, n, "-");
+		return;
+	}
+	snprintf(buf, n, "%s %s %s %s %s", json_string_value(json_object_get(p, "id")), leg,
+		 json_string_value(json_object_get(p, "service")),
+		 strcmp(leg, "client") == 0 ? "->" : "<-", peer != NULL ? peer : "(connecting)");
+}
+
 void
 ctl_print_conns(json_t *r)
 {
@@ -486,6 +504,7 @@ ctl_print_conns(json_t *r)
 		{"bytes_out", "BYTES_OUT", NULL},
 		{"retransmits", "RETRANS", NULL},
 		{"cc", "CC", NULL},
+		{NULL, "PROXY", fmt_proxy},
 	};
 	json_t *list = json_object_get(r, "connections");
 	char count[CELL_MAX];

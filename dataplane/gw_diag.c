@@ -480,13 +480,19 @@ gw_diag_start(struct gw_diag *d, char *err, size_t errlen)
 }
 
 void
-gw_diag_stop(struct gw_diag *d)
+gw_diag_unlisten(struct gw_diag *d)
 {
 	for (unsigned int i = 0; i < d->n_listeners; i++) {
 		if (d->listeners[i].l != NULL)
 			stk_tcp_unlisten(d->stk, d->listeners[i].l);
 		d->listeners[i].l = NULL;
 	}
+}
+
+void
+gw_diag_stop(struct gw_diag *d)
+{
+	gw_diag_unlisten(d);
 	for (uint32_t i = 0; i < d->n_conns; i++) {
 		struct diag_conn *dc = &d->conns[i];
 		if (!(dc->flags & DC_IN_USE))

@@ -101,6 +101,9 @@ void gw_diag_free(struct gw_diag *d);
 
 /* Worker, at start: listens on every listener. 0, or -errno with err filled. */
 int gw_diag_start(struct gw_diag *d, char *err, size_t errlen);
+/* Worker: stops listening (SYNs to the listeners are reset from now on);
+ * established connections go on. */
+void gw_diag_unlisten(struct gw_diag *d);
 /* Worker, at exit: aborts every connection (the peers get RSTs), finishes a
  * running probe with -ECANCELED, stops listening. */
 void gw_diag_stop(struct gw_diag *d);

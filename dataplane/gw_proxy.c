@@ -684,6 +684,34 @@ static const struct stk_tcp_ops listener_ops = {
 	.accepted = on_accepted,
 };
 
+void
+gw_proxy_describe(const struct gw_proxy *p, const struct stk_conn_info *ci,
+		  struct gw_proxy_leg *leg)
+{
+	const struct pconn *pc = ci->app_ctx;
+	struct stk_conn_info other;
+	int i;
+
+	memset(leg, 0, sizeof(*leg));
+	if (ci->ops != &client_ops && ci->ops != &upstream_ops)
+		return;
+	if (pc < p->conns || pc >= p->conns + p->n_conns || !(pc->flags & PC_IN_USE))
+		return;
+	i = ci->ops == &client_ops ? 0 : 1;
+	leg->role = i == 0 ? GW_LEG_CLIENT : GW_LEG_UPSTREAM;
+	leg->id = (uint32_t)(pc - p->conns);
+	leg->service = pc->service;
+	leg->cluster = pc->cluster;
+	leg->ep = pc->ep;
+	if (pc->c[1 - i] == NULL)
+		return;
+	stk_conn_get_info(pc->c[1 - i], &other);
+	leg->peer_laddr = other.laddr;
+	leg->peer_lport = other.lport;
+	leg->peer_raddr = other.raddr;
+	leg->peer_rport = other.rport;
+}
+
 /* ---- life cycle ----------------------------------------------------------------- */
 
 int
@@ -726,6 +754,12 @@ gw_proxy_stop(struct gw_proxy *p)
 			p->conns[i].reason = GW_ALOG_SHUTDOWN;
 			pconn_abort(&p->conns[i]);
 		}
+	gw_proxy_unlisten(p);
+}
+
+void
+gw_proxy_unlisten(struct gw_proxy *p)
+{
 	for (unsigned int k = 0; k < p->n_listeners; k++)
 		stk_tcp_unlisten(p->stk, p->listeners[k].l);
 	p->n_listeners = 0;

@@ -97,10 +97,31 @@ void gw_proxy_free(struct gw_proxy *p);
 
 /* Worker, at start: listens on every VIP. 0 or -errno with err filled. */
 int gw_proxy_start(struct gw_proxy *p, char *err, size_t errlen);
+/* Worker: stops listening on the VIPs (SYNs are reset from now on);
+ * proxied connections go on. */
+void gw_proxy_unlisten(struct gw_proxy *p);
 /* Worker, at exit: resets every proxied connection, stops listening. */
 void gw_proxy_stop(struct gw_proxy *p);
 /* Worker, every loop turn: due connect and idle timeouts. Returns work done. */
 unsigned int gw_proxy_poll(struct gw_proxy *p, uint64_t now);
+
+/* One leg of a proxied connection, for `meshgwctl conns`: which leg, the
+ * proxied connection's id (worker-local pool index), its service, cluster
+ * and endpoint (indices into the snapshot's mesh), and the other leg's
+ * addresses (0 while the upstream leg does not exist yet). */
+enum gw_proxy_leg_role { GW_LEG_NONE, GW_LEG_CLIENT, GW_LEG_UPSTREAM };
+struct gw_proxy_leg {
+	uint8_t role; /* enum gw_proxy_leg_role */
+	uint32_t id;
+	uint16_t service, cluster;
+	int ep; /* -1: none picked yet */
+	uint32_t peer_laddr, peer_raddr;
+	uint16_t peer_lport, peer_rport;
+};
+/* Worker: fills *leg if ci (from stk_tcp_foreach) is one of this proxy's
+ * legs; otherwise leg->role is GW_LEG_NONE. */
+void gw_proxy_describe(const struct gw_proxy *p, const struct stk_conn_info *ci,
+		       struct gw_proxy_leg *leg);
 
 /* Any thread. */
 const struct gw_proxy_stats *gw_proxy_get_stats(const struct gw_proxy *p);

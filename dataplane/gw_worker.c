@@ -215,18 +215,33 @@ probe_done(void *arg, void *token)
 	cmd_complete(arg, c);
 }
 
+struct dump_arg {
+	const struct gw_worker *w;
+	struct gw_cmd *c;
+};
+
 /* stk_tcp_foreach's callback for GW_CMD_TCP_DUMP. */
 static void
 dump_conn(void *arg, const struct stk_conn_info *ci)
 {
-	struct gw_cmd *c = arg;
+	const struct dump_arg *a = arg;
+	struct gw_cmd *c = a->c;
+	struct gw_conn_entry *e;
 
 	if (c->conns.port >= 0 && ci->lport != c->conns.port && ci->rport != c->conns.port)
 		return;
 	if (c->conns.state >= 0 && ci->state != (enum stk_tcp_state)c->conns.state)
 		return;
-	if (c->conns.n < c->conns.max)
-		c->conns.entries[c->conns.n++] = *ci;
+	if (c->conns.n < c->conns.max) {
+		e = &c->conns.entries[c->conns.n++];
+		e->tcp = *ci;
+		e->tcp.ops = NULL; /* worker pointers do not leave the worker */
+		e->tcp.app_ctx = NULL;
+		if (a->w->proxy != NULL)
+			gw_proxy_describe(a->w->proxy, ci, &e->leg);
+		else
+			e->leg.role = GW_LEG_NONE;
+	}
 	c->conns.matched++;
 }
 
@@ -244,7 +259,12 @@ run_cmd(struct gw_worker *w, struct gw_cmd *c)
 	case GW_CMD_TCP_DUMP:
 		c->conns.n = 0;
 		c->conns.matched = 0;
-		stk_tcp_foreach(w->stk, dump_conn, c);
+		stk_tcp_foreach(w->stk, dump_conn, &(struct dump_arg){w, c});
+		c->rc = 0;
+		break;
+	case GW_CMD_DRAIN:
+		gw_diag_unlisten(w->diag);
+		gw_proxy_unlisten(w->proxy);
 		c->rc = 0;
 		break;
 	case GW_CMD_TCP_PROBE:

@@ -52,6 +52,14 @@ enum gw_cmd_type {
 	GW_CMD_ARP_DUMP,  /* copy the worker's ARP cache */
 	GW_CMD_TCP_DUMP,  /* count the worker's matching TCP connections, copy some */
 	GW_CMD_TCP_PROBE, /* open a test connection (worker keeps the command until done) */
+	GW_CMD_DRAIN,	  /* stop accepting: unlisten every listener and VIP (SIGTERM) */
+};
+
+/* One row of `conns`: the stack's view, and the proxy's when it is a leg of
+ * a proxied connection (leg.role GW_LEG_NONE otherwise). */
+struct gw_conn_entry {
+	struct stk_conn_info tcp;
+	struct gw_proxy_leg leg;
 };
 
 /* A command travels control → worker on the inbox and back on the event
@@ -69,7 +77,7 @@ struct gw_cmd {
 		/* the worker filters, counts every match and copies the
 		 * first max, so the buffer is sized by the caller's limit */
 		struct {
-			struct stk_conn_info *entries; /* room for max */
+			struct gw_conn_entry *entries; /* room for max */
 			unsigned int max;
 			int state;	  /* enum stk_tcp_state, or -1 for any */
 			int port;	  /* local or remote, or -1 for any */

@@ -439,6 +439,10 @@ struct stk_conn_info {
 	uint64_t bytes_in, bytes_out;
 	uint64_t retransmits;
 	const char *cc;
+	/* the application's ops and context (NULL: none), so it can describe
+	 * its own connections; the stack never dereferences them here */
+	const struct stk_tcp_ops *ops;
+	void *app_ctx;
 };
 void stk_conn_get_info(const struct stk_conn *c, struct stk_conn_info *info);
 /* Owning worker: up to max connections (all states incl. TIME-WAIT);

@@ -504,6 +504,8 @@ stk_conn_get_info(const struct stk_conn *c, struct stk_conn_info *i)
 	i->bytes_in = c->bytes_in;
 	i->bytes_out = c->bytes_out;
 	i->retransmits = c->retransmits;
+	i->ops = c->ops;
+	i->app_ctx = c->app_ctx;
 	i->cc = c->cc != NULL ? c->cc->name : "";
 }
 

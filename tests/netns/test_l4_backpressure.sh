@@ -47,11 +47,28 @@ for _ in $(seq $(((STALL - 2) * 4))); do
 	[ "$used" -gt "$max" ] && max=$used && owners=$(jq -c .mbufs.by_owner <<<"$st")
 	samples=$((samples + 1))
 	# the two legs, mid-stall: both windows closed
-	[ $samples -eq 8 ] && legs=$(ctl_json conns | jq -c '[.connections[] | {remote, snd_wnd, rcv_wnd, snd_queued}]')
+	if [ $samples -eq 8 ]; then
+		conns=$(ctl_json conns)
+		table=$(ctl conns)
+		legs=$(jq -c '[.connections[] | {remote, snd_wnd, rcv_wnd, snd_queued, proxy}]' <<<"$conns")
+	fi
 	sleep 0.25
 done
 say "during the ${STALL}s stall: at most $max mbufs in use over $samples samples (bound $BOUND), then held by $owners"
 say "the legs during the stall: $legs"
+# conns shows both legs of the proxied connection, each naming the other
+jq -e --arg be "$(be_ip 1):7012" --arg vip "$NET.100:7012" '
+	[.connections[] | select(.proxy != null)] as $p
+	| ($p | length) == 2
+	and ($p | map(.proxy.id) | unique | length) == 1
+	and ($p | map(.proxy.service) | unique) == ["bulk"]
+	and ([$p[] | select(.proxy.leg == "client")][0]) as $c
+	| ([$p[] | select(.proxy.leg == "upstream")][0]) as $u
+	| $c.local == $vip and $u.remote == $be and $c.proxy.endpoint == $be
+	and $c.proxy.peer.remote == $u.remote and $c.proxy.peer.local == $u.local
+	and $u.proxy.peer.remote == $c.remote and $u.proxy.peer.local == $c.local' \
+	<<<"$conns" >/dev/null || fail "conns does not show both legs of the proxied connection: $legs"
+grep -q "client bulk -> $(be_ip 1):7012" <<<"$table" || fail "conns table has no PROXY column: $table"
 rc=0
 wait "$client" || rc=$?
 be_served bulk || true

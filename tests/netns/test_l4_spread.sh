@@ -98,6 +98,40 @@ for i in "${!POLICIES[@]}"; do
 	out=$(check "${POLICIES[$i]}" "$(seq_of "$i")") || fail "$out"
 	say "$out"
 done
+# /metrics: the service and per-endpoint counters match what the client
+# saw (round_robin's VIP), and every family has HELP and TYPE
+in_gw curl -sf "http://127.0.0.1:$ADMIN_PORT/metrics" >"$TMP/metrics" || fail "/metrics not served"
+out=$("$PY" - "$TMP/metrics" "$(seq_of 0)" "$COUNT" "$(be_ip 1)" "$(be_ip 2)" "$(be_ip 3)" <<'PY'
+import re, sys
+text, seq, count, ips = open(sys.argv[1]).read(), sys.argv[2], int(sys.argv[3]), sys.argv[4:]
+helps = set(re.findall(r"^# HELP (\S+) ", text, re.M))
+types = set(re.findall(r"^# TYPE (\S+) ", text, re.M))
+def val(name, labels):
+    m = re.search(r"^%s\{%s\} (\d+)$" % (re.escape(name), re.escape(labels)), text, re.M)
+    return int(m.group(1)) if m else None
+bad = []
+for fam in ("meshgw_service_connections_total", "meshgw_endpoint_connections_total",
+            "meshgw_endpoint_active_connections", "meshgw_cluster_active_connections",
+            "meshgw_endpoint_ejected", "meshgw_outlier_ejections_total"):
+    if fam not in helps or fam not in types:
+        bad.append("no HELP/TYPE for " + fam)
+got = val("meshgw_service_connections_total", 'service="round_robin",cluster="round_robin"')
+if got != count:
+    bad.append("service connections %s, client made %d" % (got, count))
+eps = []
+for k, ip in enumerate(ips, 1):
+    v = val("meshgw_endpoint_connections_total",
+            'cluster="round_robin",endpoint="%s:8080",zone=""' % ip)
+    eps.append(v)
+    if v != seq.count(str(k)):
+        bad.append("endpoint %s: %s connections in /metrics, %d answered" % (ip, v, seq.count(str(k))))
+print("/metrics round_robin endpoints %s" % eps)
+if bad:
+    print("FAIL " + "; ".join(bad))
+    sys.exit(1)
+PY
+) || fail "$out"
+say "$out"
 [ "$(proxy_stat upstream_connect_failures)" -eq 0 ] ||
 	fail "$(proxy_stat upstream_connect_failures) upstream connect failures"
 mg_l4_end 30
