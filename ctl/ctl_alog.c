@@ -9,7 +9,15 @@
  *   "service":"web","cluster":"web","client":"10.0.0.2:41000",
  *   "vip":"10.96.0.10:80","upstream_local":"10.0.0.1:33000",
  *   "endpoint":"10.0.1.2:8080","attempts":1,"bytes_to_upstream":77,
- *   "bytes_to_client":850,"reason":"closed"}
+ *   "bytes_to_client":850,"reason":"closed","kind":"tcp"}
+ * and one per HTTP request ("kind":"http", gw_http.h):
+ *   {"ts":...,"kind":"http","duration_ms":3,"worker":0,"service":"web",
+ *    "cluster":"web","client":"10.0.0.2:41000","request_id":"...",
+ *    "trace_id":"<32 hex>","method":"GET","authority":"web","path":"/",
+ *    "status":200,"bytes_in":77,"bytes_out":850,"endpoint":"10.0.1.2:8080",
+ *    "attempts":1,"flags":"reused"}
+ * Request fields come from the client: escaped byte by byte (bytes past
+ * 0x7f as \u00XX, Latin-1), so a line is always valid JSON.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -50,12 +58,84 @@ fmt_ts(char *buf, size_t n, uint64_t tsc, uint64_t hz)
 		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
 }
 
+/* s as a JSON string body (no quotes) into out[cap]. */
+static void
+json_esc(char *out, size_t cap, const char *s)
+{
+	size_t n = 0;
+
+	for (; *s != '\0' && n + 7 < cap; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\') {
+			out[n++] = '\\';
+			out[n++] = (char)c;
+		} else if (c < 0x20 || c >= 0x7f) {
+			n += (size_t)snprintf(out + n, cap - n, "\\u%04x", c);
+		} else {
+			out[n++] = (char)c;
+		}
+	}
+	out[n] = '\0';
+}
+
+static void
+fmt_flags(char *buf, size_t n, uint32_t flags)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (unsigned int b = 0; b < GW_ALOG_N_FLAGS && used < n; b++)
+		if (flags & (1u << b))
+			used += (size_t)snprintf(buf + used, n - used, "%s%s", used ? "," : "",
+						 gw_alog_flag_name(b));
+}
+
+static void
+write_http(struct ctl_daemon *d, const struct gw_mesh *m, const struct gw_alog_rec *r)
+{
+	const struct gw_alog_http *h = &r->http;
+	char ts[64], client[24], ep[24], flags[160];
+	char method[sizeof(h->method) * 6], rid[sizeof(h->request_id) * 6];
+	char auth[sizeof(h->authority) * 6], path[sizeof(h->path) * 6];
+	uint64_t hz = d->dp.hz;
+
+	fmt_ts(ts, sizeof(ts), r->start_tsc, hz);
+	fmt_ap(client, sizeof(client), r->caddr, r->cport);
+	fmt_ap(ep, sizeof(ep), r->eaddr, r->eport);
+	json_esc(method, sizeof(method), h->method);
+	json_esc(rid, sizeof(rid), h->request_id);
+	json_esc(auth, sizeof(auth), h->authority);
+	json_esc(path, sizeof(path), h->path);
+	fmt_flags(flags, sizeof(flags), h->flags);
+	if (fprintf(alog_file,
+		    "{\"ts\":\"%s\",\"kind\":\"http\",\"duration_ms\":%" PRIu64
+		    ",\"worker\":%u,\"service\":\"%s\",\"cluster\":\"%s\",\"client\":\"%s\","
+		    "\"request_id\":\"%s\",\"trace_id\":\"%s\",\"method\":\"%s\","
+		    "\"authority\":\"%s\",\"path\":\"%s\",\"status\":%u,\"bytes_in\":%" PRIu64
+		    ",\"bytes_out\":%" PRIu64 ",\"endpoint\":%s%s%s,\"attempts\":%u,"
+		    "\"flags\":\"%s\"}\n",
+		    ts, (r->end_tsc - r->start_tsc) / (hz / 1000), r->worker,
+		    r->service < m->n_services ? m->services[r->service].name : "?",
+		    r->cluster < m->n_clusters ? m->clusters[r->cluster].conf.name : "?", client,
+		    rid, h->trace_id, method, auth, path, h->status, r->bytes_up, r->bytes_down,
+		    r->eaddr ? "\"" : "", r->eaddr ? ep : "null", r->eaddr ? "\"" : "", r->attempts,
+		    flags) < 0)
+		write_errors++;
+	else
+		written++;
+}
+
 static void
 write_rec(struct ctl_daemon *d, const struct gw_mesh *m, const struct gw_alog_rec *r)
 {
 	char ts[64], client[24], vip[24], local[24], ep[24];
 	uint64_t hz = d->dp.hz;
 
+	if (r->kind == GW_ALOG_HTTP) {
+		write_http(d, m, r);
+		return;
+	}
 	fmt_ts(ts, sizeof(ts), r->start_tsc, hz);
 	fmt_ap(client, sizeof(client), r->caddr, r->cport);
 	fmt_ap(vip, sizeof(vip), r->vaddr, r->vport);
@@ -65,7 +145,7 @@ write_rec(struct ctl_daemon *d, const struct gw_mesh *m, const struct gw_alog_re
 		    "{\"ts\":\"%s\",\"duration_ms\":%" PRIu64 ",\"worker\":%u,\"service\":\"%s\","
 		    "\"cluster\":\"%s\",\"client\":\"%s\",\"vip\":\"%s\",\"upstream_local\":%s%s%s,"
 		    "\"endpoint\":%s%s%s,\"attempts\":%u,\"bytes_to_upstream\":%" PRIu64
-		    ",\"bytes_to_client\":%" PRIu64 ",\"reason\":\"%s\"}\n",
+		    ",\"bytes_to_client\":%" PRIu64 ",\"reason\":\"%s\",\"kind\":\"tcp\"}\n",
 		    ts, (r->end_tsc - r->start_tsc) / (hz / 1000), r->worker,
 		    r->service < m->n_services ? m->services[r->service].name : "?",
 		    r->cluster < m->n_clusters ? m->clusters[r->cluster].conf.name : "?", client,

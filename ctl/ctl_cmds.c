@@ -234,6 +234,7 @@ worker_stats(const struct gw_worker *w, json_t *total_drops)
 	json_object_set_new(o, "tcp", tcp_stats(w));
 	json_object_set_new(o, "diag", diag_stats(w));
 	json_object_set_new(o, "proxy", ctl_proxy_stats_json(w));
+	json_object_set_new(o, "http", ctl_http_stats_json(w));
 	return o;
 }
 
@@ -359,7 +360,7 @@ ctl_stats_json(struct ctl_daemon *d)
 {
 	json_t *ports = json_array(), *workers = json_array(), *drops = json_object();
 	json_t *totals = json_object(), *tcp = json_object(), *diag = json_object();
-	json_t *proxy = json_object();
+	json_t *proxy = json_object(), *http = json_object();
 	uint64_t rx = 0, tx = 0, redir = 0;
 
 	for (unsigned int p = 0; p < d->dp.n_ports; p++)
@@ -370,6 +371,7 @@ ctl_stats_json(struct ctl_daemon *d)
 		sum_into(tcp, json_object_get(ws, "tcp"));
 		sum_into(diag, json_object_get(ws, "diag"));
 		sum_into(proxy, json_object_get(ws, "proxy"));
+		sum_into(http, json_object_get(ws, "http"));
 		json_array_append_new(workers, ws);
 		rx += w->stats.rx_pkts;
 		tx += w->stats.tx_pkts;
@@ -382,6 +384,7 @@ ctl_stats_json(struct ctl_daemon *d)
 	json_object_set_new(totals, "tcp", tcp);
 	json_object_set_new(totals, "diag", diag);
 	json_object_set_new(totals, "proxy", proxy);
+	json_object_set_new(totals, "http", http);
 	return json_pack("{s:o, s:o, s:o, s:o}", "ports", ports, "workers", workers, "totals",
 			 totals, "mbufs", mbuf_stats(d));
 }

@@ -22,6 +22,7 @@
 #include <rte_cycles.h>
 
 #include "ctl_daemon.h"
+#include "gw_http.h"
 
 static const char *const tier_names[] = {"node", "zone", "other"};
 
@@ -63,6 +64,23 @@ ctl_proxy_stats_json(const struct gw_worker *w)
 	return o;
 }
 
+/* The HTTP proxy's counters (zeros when no service is HTTP: the same keys
+ * on every gateway). */
+json_t *
+ctl_http_stats_json(const struct gw_worker *w)
+{
+	static const struct gw_http_stats none;
+	const struct gw_http_stats *s = gw_proxy_http_stats(w->proxy);
+	json_t *o = json_object();
+
+	if (s == NULL)
+		s = &none;
+#define HTTP_STAT(n) set_u64(o, #n, LOAD(s->n));
+	GW_HTTP_COUNTERS(HTTP_STAT)
+#undef HTTP_STAT
+	return o;
+}
+
 /* ---- services -------------------------------------------------------------- */
 
 static int
@@ -87,11 +105,12 @@ cmd_services(void *arg, json_t *args, json_t **result, struct ctl_error *err)
 			conns += LOAD(ss->connections);
 			active += LOAD(ss->active);
 		}
-		json_array_append_new(rows,
-				      json_pack("{s:s, s:s, s:o, s:s, s:I, s:I}", "name", sc->name,
-						"protocol", "tcp", "vips", vips, "cluster",
-						m->clusters[sc->cluster].conf.name, "connections",
-						(json_int_t)conns, "active", (json_int_t)active));
+		json_array_append_new(
+			rows,
+			json_pack("{s:s, s:s, s:o, s:s, s:I, s:I}", "name", sc->name, "protocol",
+				  sc->protocol == CTL_PROTO_HTTP ? "http" : "tcp", "vips", vips,
+				  "cluster", m->clusters[sc->cluster].conf.name, "connections",
+				  (json_int_t)conns, "active", (json_int_t)active));
 	}
 	*result = json_pack("{s:o}", "services", rows);
 	return 0;

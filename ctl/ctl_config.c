@@ -46,6 +46,7 @@ static const struct cfg_kw top_kws[] = {
 	{"tcp", cfg_sec_tcp},
 	{"listeners", cfg_sec_listeners},
 	{"node", cfg_group, TOP(node), .arg = cfg_node_kws},
+	{"http", cfg_group, TOP(http), .arg = cfg_http_kws},
 	{"services", cfg_sec_services},
 	{"clusters", cfg_sec_clusters},
 	{"route_tables", not_yet},
@@ -70,6 +71,7 @@ ctl_config_defaults(struct ctl_config *c)
 	c->workers.idle_polls = 1000;
 	c->workers.idle_sleep_max_us = 1000;
 	c->workers.drain_timeout_us = 10 * 1000 * 1000;
+	cfg_http_defaults(&c->http);
 	c->workers.burst = 32;
 	c->workers.redirect_ring = 4096;
 	c->workers.rx_desc = 1024;

@@ -169,7 +169,7 @@ struct ctl_node_conf {
 #define CTL_MAX_CLUSTER_EPS   1024 /* per cluster */
 #define CTL_MAGLEV_TABLE_SIZE 65537
 
-enum ctl_protocol { CTL_PROTO_TCP };
+enum ctl_protocol { CTL_PROTO_TCP, CTL_PROTO_HTTP };
 /* round_robin is smooth weighted round robin (nginx); least_conn is the
  * power of two choices over active connections. */
 enum ctl_lb_policy {
@@ -241,6 +241,22 @@ struct ctl_cluster_conf {
 	int line;
 };
 
+/* HTTP/1.1 services (protocol "http"): limits, timeouts, the upstream
+ * connection pools and request logging (README "http"). */
+struct ctl_http_conf {
+	uint32_t max_request_headers_kb;     /* request line + headers; 60 (431 beyond) */
+	uint32_t max_response_headers_kb;    /* 60 (502 beyond) */
+	uint64_t max_request_body;	     /* bytes, 1 GiB (413 beyond); 0: no limit */
+	uint64_t request_header_timeout_us;  /* first byte to end of head, "10s" (408) */
+	uint64_t stream_idle_timeout_us;     /* no bytes either way within a request, "5m" */
+	uint64_t request_timeout_us;	     /* request end to response head, "15s" (504) */
+	uint64_t max_connection_duration_us; /* client connection, "0s": none */
+	uint64_t idle_timeout_us;	     /* client keep-alive between requests, "60s" */
+	uint32_t upstream_max_idle; /* idle upstream connections per worker and endpoint, 64 */
+	uint64_t upstream_idle_timeout_us; /* "30s" */
+	double access_log_sample;	   /* share of requests logged, 1.0 (errors: always) */
+};
+
 struct ctl_ctl_conf {
 	char socket[CTL_PATH_MAX]; /* default /run/meshgw/meshgw.sock */
 };
@@ -269,6 +285,7 @@ struct ctl_config {
 	struct ctl_listener_conf listeners[CTL_MAX_LISTENERS];
 	unsigned int n_listeners;
 	struct ctl_node_conf node;
+	struct ctl_http_conf http;
 	struct ctl_service_conf services[CTL_MAX_SERVICES];
 	unsigned int n_services;
 	struct ctl_cluster_conf clusters[CTL_MAX_CLUSTERS];

@@ -77,6 +77,8 @@ int cfg_duration(struct cfg_parse *ps, const config_setting_t *s, const struct c
 		 void *obj);
 int cfg_choice(struct cfg_parse *ps, const config_setting_t *s, const struct cfg_kw *kw, void *obj);
 int cfg_bool(struct cfg_parse *ps, const config_setting_t *s, const struct cfg_kw *kw, void *obj);
+/* A byte size: an integer, or a string such as "64KiB", "1MiB", "2GiB". */
+int cfg_size(struct cfg_parse *ps, const config_setting_t *s, const struct cfg_kw *kw, void *obj);
 int cfg_prob(struct cfg_parse *ps, const config_setting_t *s, const struct cfg_kw *kw, void *obj);
 int cfg_group(struct cfg_parse *ps, const config_setting_t *s, const struct cfg_kw *kw, void *obj);
 
@@ -130,7 +132,8 @@ int cfg_lex_check(struct cfg_parse *ps, const char *text, bool only_include);
 
 /* Sections: tables of the plain top-level groups, parsers of the others. */
 extern const struct cfg_kw cfg_eal_kws[], cfg_arp_kws[], cfg_ctl_kws[], cfg_admin_kws[],
-	cfg_log_kws[], cfg_node_kws[];
+	cfg_log_kws[], cfg_node_kws[], cfg_http_kws[];
+void cfg_http_defaults(struct ctl_http_conf *h);
 int cfg_sec_workers(struct cfg_parse *ps, const config_setting_t *s, const struct cfg_kw *kw,
 		    void *obj);
 int cfg_sec_ports(struct cfg_parse *ps, const config_setting_t *s, const struct cfg_kw *kw,

@@ -33,7 +33,7 @@ _Static_assert(sizeof(enum ctl_protocol) == 4 && sizeof(enum ctl_lb_policy) == 4
 		       sizeof(enum ctl_hash_key) == 4,
 	       "cfg_choice stores enums as 32-bit integers");
 
-static const char *const proto_words[] = {"tcp", NULL};
+static const char *const proto_words[] = {"tcp", "http", NULL};
 static const char *const policy_words[] = {"round_robin", "random",    "least_conn",
 					   "maglev",	  "ring_hash", NULL};
 static const char *const hash_words[] = {"source_ip", "five_tuple", NULL};

@@ -42,6 +42,8 @@ int ctl_cmds_mesh_register(struct ctl_server *srv, struct ctl_daemon *d);
 /* {services, clusters, endpoints, ejections, ejections_refused} as the
  * commands show them, for /metrics. New reference. */
 json_t *ctl_mesh_json(struct ctl_daemon *d);
+/* A worker's HTTP proxy counters for `stats`. New reference. */
+json_t *ctl_http_stats_json(const struct gw_worker *w);
 /* A worker's proxy counters for `stats`. New reference. */
 json_t *ctl_proxy_stats_json(const struct gw_worker *w);
 /* The L4 access log (ctl_alog.c): open at start (0 or -errno), drained

@@ -15,8 +15,8 @@
 static bool
 is_gauge(const char *key)
 {
-	static const char *const gauges[] = {"held", "curr_estab", "time_wait_count", "active",
-					     "mbufs_held"};
+	static const char *const gauges[] = {"held",   "curr_estab", "time_wait_count",
+					     "active", "mbufs_held", "upstream_idle"};
 
 	for (size_t i = 0; i < sizeof(gauges) / sizeof(gauges[0]); i++)
 		if (strcmp(key, gauges[i]) == 0)
@@ -199,6 +199,7 @@ metrics_text(struct ctl_daemon *d, size_t *len)
 	emit_nested(f, "stack", json_object_get(st, "workers"), "stack");
 	emit_nested(f, "tcp", json_object_get(st, "workers"), "tcp");
 	emit_nested(f, "proxy", json_object_get(st, "workers"), "proxy");
+	emit_nested(f, "http", json_object_get(st, "workers"), "http");
 	emit_diag(f, json_object_get(st, "workers"));
 	emit_drops(f, json_object_get(st, "workers"));
 	emit_impair(f, json_object_get(st, "ports"));

@@ -15,6 +15,18 @@ static const char *const reason_names[GW_ALOG_N_REASONS] = {
 #undef GW_ALOG_NAME
 };
 
+static const char *const flag_names[GW_ALOG_N_FLAGS] = {
+#define GW_ALOG_FLAG_NAME(e, s) s,
+	GW_ALOG_FLAGS(GW_ALOG_FLAG_NAME)
+#undef GW_ALOG_FLAG_NAME
+};
+
+const char *
+gw_alog_flag_name(unsigned int bit)
+{
+	return bit < GW_ALOG_N_FLAGS ? flag_names[bit] : "unknown";
+}
+
 const char *
 gw_alog_reason_name(enum gw_alog_reason r)
 {

@@ -38,7 +38,43 @@ enum gw_alog_reason {
 
 const char *gw_alog_reason_name(enum gw_alog_reason r);
 
+/* Flags of an HTTP request's line (bit i named by gw_alog_flag_name(i)). */
+#define GW_ALOG_FLAGS(X)                                                                           \
+	X(GENERATED, "generated")		/* the gateway answered (400..505) */              \
+	X(UPSTREAM_RESET, "upstream_reset")	/* the endpoint reset or closed mid-response */    \
+	X(UPSTREAM_TIMEOUT, "upstream_timeout") /* request_timeout or stream_idle_timeout */       \
+	X(CONNECT_FAILED, "connect_failed")	/* every connect attempt failed */                 \
+	X(HEADER_TIMEOUT, "header_timeout")	/* request_header_timeout */                       \
+	X(PIPELINED, "pipelined")		/* arrived before the previous response ended */   \
+	X(UPGRADE, "upgrade")			/* became a tunnel */                              \
+	X(REUSED, "reused")			/* sent on a pooled upstream connection */         \
+	X(CLIENT_RESET, "client_reset")		/* the client went away mid-request */
+
+enum gw_alog_flag {
+#define GW_ALOG_FLAG_ENUM(e, s) GW_ALOG_F_##e##_BIT,
+	GW_ALOG_FLAGS(GW_ALOG_FLAG_ENUM)
+#undef GW_ALOG_FLAG_ENUM
+		GW_ALOG_N_FLAGS
+};
+#define GW_ALOG_F(e) (1u << GW_ALOG_F_##e##_BIT)
+const char *gw_alog_flag_name(unsigned int bit);
+
+enum gw_alog_kind { GW_ALOG_TCP, GW_ALOG_HTTP };
+
+/* An HTTP request's part of a record (kind GW_ALOG_HTTP); strings are
+ * NUL-terminated, truncated to fit. */
+struct gw_alog_http {
+	uint16_t status;
+	uint32_t flags; /* GW_ALOG_F() bits */
+	char method[16];
+	char request_id[65];
+	char trace_id[33];
+	char authority[96];
+	char path[192];
+};
+
 struct gw_alog_rec {
+	uint8_t kind; /* enum gw_alog_kind */
 	uint64_t start_tsc, end_tsc;
 	uint64_t bytes_up, bytes_down; /* to the endpoint, to the client */
 	uint32_t caddr, vaddr;	       /* client leg: client -> VIP */
@@ -48,6 +84,7 @@ struct gw_alog_rec {
 	uint8_t reason; /* enum gw_alog_reason */
 	uint8_t attempts;
 	uint16_t worker;
+	struct gw_alog_http http; /* kind GW_ALOG_HTTP only */
 };
 
 struct gw_alog_q {

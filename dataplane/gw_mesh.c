@@ -68,6 +68,7 @@ gw_mesh_build(const struct ctl_config *conf)
 	if (m == NULL)
 		return NULL;
 	m->node = conf->node;
+	m->http = conf->http;
 	m->n_services = conf->n_services;
 	m->n_clusters = conf->n_clusters;
 	m->n_endpoints = conf->n_endpoints;

@@ -36,6 +36,7 @@ struct gw_cluster {
 
 struct gw_mesh {
 	struct ctl_node_conf node;
+	struct ctl_http_conf http; /* limits and timeouts of the HTTP services */
 	unsigned int n_services, n_clusters, n_endpoints;
 	struct ctl_service_conf *services;
 	struct gw_cluster *clusters;

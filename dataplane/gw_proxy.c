@@ -23,9 +23,9 @@
 #include <rte_timer.h>
 
 #include "gw_alog.h"
+#include "gw_http.h"
+#include "gw_proxy_internal.h"
 #include "gw_proxy_pp2.h"
-
-#define MAX_ATTEMPTS 16
 
 #define PC_IN_USE    (1u << 0)
 #define PC_CONNECTED (1u << 1) /* the upstream leg is established */
@@ -57,41 +57,7 @@ struct pconn {
 	struct rte_timer timer; /* connect timeout, then idle timeout */
 };
 
-struct vip_listener {
-	struct gw_proxy *p;
-	unsigned int service;
-	struct stk_listener *l;
-};
-
-struct gw_proxy {
-	struct gw_proxy_stats stats; /* first: cache aligned */
-	struct stk_ctx *stk;
-	const struct gw_mesh *mesh;
-	const struct gw_ep_shared *shared;
-	struct gw_alog_q *alog; /* NULL: no access log */
-	gw_proxy_eject_fn eject;
-	void *eject_arg;
-	uint64_t hz, now;
-	struct rte_mempool *pool; /* PROXY protocol headers */
-	struct gw_proxy_ep_stats *ep_stats;
-	struct gw_proxy_cluster_stats *cl_stats;
-	struct gw_proxy_service_stats *svc_stats;
-	void **lb_state; /* per cluster */
-	uint32_t n_conns, n_free;
-	struct pconn *conns;
-	uint32_t *free_idx;
-	unsigned int n_listeners;
-	struct vip_listener *listeners;
-	unsigned int worker_id;
-};
-
 static const struct stk_tcp_ops client_ops, upstream_ops, listener_ops;
-
-static inline uint64_t
-us_to_tsc(const struct gw_proxy *p, uint64_t us)
-{
-	return us * (p->hz / 1000000);
-}
 
 /* ---- the pool ---------------------------------------------------------- */
 
@@ -202,10 +168,10 @@ leg_of(const struct pconn *pc, const struct stk_conn *c)
 /* ---- endpoint choice ---------------------------------------------------- */
 
 static bool
-tried(const struct pconn *pc, unsigned int i)
+tried(const struct gw_pick *pk, unsigned int i)
 {
-	for (unsigned int k = 0; k < pc->attempts; k++)
-		if (pc->tried[k] == i)
+	for (unsigned int k = 0; k < pk->n_tried; k++)
+		if (pk->tried[k] == i)
 			return true;
 	return false;
 }
@@ -215,9 +181,9 @@ tried(const struct pconn *pc, unsigned int i)
  * best locality tier that has enough of its endpoints available. Returns
  * how many are eligible. */
 static unsigned int
-eligible_set(const struct gw_proxy *p, const struct pconn *pc, bool *eligible)
+eligible_set(const struct gw_proxy *p, const struct gw_pick *pk, bool *eligible)
 {
-	const struct gw_cluster *gc = &p->mesh->clusters[pc->cluster];
+	const struct gw_cluster *gc = &p->mesh->clusters[pk->cluster];
 	unsigned int first = gc->conf.first_endpoint, n = gc->conf.n_endpoints;
 	unsigned int avail_in[GW_TIER_N] = {0}, total_in[GW_TIER_N] = {0}, n_ok = 0;
 	bool untried_left = false;
@@ -231,7 +197,7 @@ eligible_set(const struct gw_proxy *p, const struct pconn *pc, bool *eligible)
 		total_in[e->tier]++;
 		if (ok) {
 			avail_in[e->tier]++;
-			untried_left |= !tried(pc, i);
+			untried_left |= !tried(pk, i);
 		}
 	}
 	if (gc->conf.locality.enabled) {
@@ -244,7 +210,7 @@ eligible_set(const struct gw_proxy *p, const struct pconn *pc, bool *eligible)
 	for (unsigned int i = 0; i < n; i++) {
 		const struct gw_endpoint *e = &p->mesh->endpoints[first + i];
 
-		if (eligible[i] && untried_left && tried(pc, i))
+		if (eligible[i] && untried_left && tried(pk, i))
 			eligible[i] = false;
 		if (eligible[i] && best != GW_TIER_N && (int)e->tier > best)
 			eligible[i] = false;
@@ -253,34 +219,34 @@ eligible_set(const struct gw_proxy *p, const struct pconn *pc, bool *eligible)
 	return n_ok;
 }
 
-static int
-pick(struct gw_proxy *p, struct pconn *pc)
+int
+gw_proxy_pick(struct gw_proxy *p, const struct gw_pick *pk)
 {
-	const struct gw_cluster *gc = &p->mesh->clusters[pc->cluster];
+	const struct gw_cluster *gc = &p->mesh->clusters[pk->cluster];
 	unsigned int first = gc->conf.first_endpoint, n = gc->conf.n_endpoints;
 	bool eligible[CTL_MAX_CLUSTER_EPS];
 	uint32_t active[CTL_MAX_CLUSTER_EPS];
 	uint64_t hash = 0;
 
-	if (eligible_set(p, pc, eligible) == 0)
+	if (eligible_set(p, pk, eligible) == 0)
 		return -1;
 	if (gc->conf.policy == CTL_LB_LEAST_CONN)
 		for (unsigned int i = 0; i < n; i++)
 			active[i] = (uint32_t)p->ep_stats[first + i].active;
 	if (gc->conf.policy == CTL_LB_MAGLEV || gc->conf.policy == CTL_LB_RING_HASH)
 		hash = gc->conf.hash_key == CTL_HASH_SOURCE_IP
-			       ? gw_lb_hash_source(pc->saddr)
-			       : gw_lb_hash_5tuple(pc->saddr, pc->sport, pc->vaddr, pc->vport, 6);
-	return gw_lb_pick(gc->lb, p->lb_state[pc->cluster], eligible, active, hash);
+			       ? gw_lb_hash_source(pk->saddr)
+			       : gw_lb_hash_5tuple(pk->saddr, pk->sport, pk->vaddr, pk->vport, 6);
+	return gw_lb_pick(gc->lb, p->lb_state[pk->cluster], eligible, active, hash);
 }
 
 /* ---- outlier detection ---------------------------------------------------- */
 
-static void
-ep_failed(struct gw_proxy *p, const struct pconn *pc, int ep)
+void
+gw_proxy_ep_failed(struct gw_proxy *p, unsigned int cluster, int ep)
 {
 	struct gw_proxy_ep_stats *es = &p->ep_stats[ep];
-	uint32_t limit = p->mesh->clusters[pc->cluster].conf.outlier.consecutive_failures;
+	uint32_t limit = p->mesh->clusters[cluster].conf.outlier.consecutive_failures;
 
 	if (limit == 0 || ++es->consecutive_failures < limit)
 		return;
@@ -319,7 +285,13 @@ try_connect(struct pconn *pc, bool in_accept)
 	int i, rc;
 
 	while (pc->attempts < RTE_MIN(gc->conf.connect_attempts, (uint32_t)MAX_ATTEMPTS)) {
-		i = pick(p, pc);
+		i = gw_proxy_pick(p, &(struct gw_pick){.cluster = pc->cluster,
+						       .tried = pc->tried,
+						       .n_tried = pc->attempts,
+						       .saddr = pc->saddr,
+						       .sport = pc->sport,
+						       .vaddr = pc->vaddr,
+						       .vport = pc->vport});
 		if (i < 0) {
 			p->stats.no_endpoint++;
 			break;
@@ -341,7 +313,7 @@ try_connect(struct pconn *pc, bool in_accept)
 		pc->c[1] = NULL;
 		p->stats.upstream_connect_failures++;
 		p->ep_stats[pc->ep].connect_failures++;
-		ep_failed(p, pc, pc->ep);
+		gw_proxy_ep_failed(p, pc->cluster, pc->ep);
 	}
 	if (pc->attempts > 0) {
 		p->stats.upstream_connect_exhausted++;
@@ -365,7 +337,7 @@ attempt_failed(struct pconn *pc, bool timeout)
 	if (timeout)
 		p->stats.upstream_connect_timeouts++;
 	p->ep_stats[pc->ep].connect_failures++;
-	ep_failed(p, pc, pc->ep);
+	gw_proxy_ep_failed(p, pc->cluster, pc->ep);
 	try_connect(pc, false);
 }
 
@@ -503,7 +475,7 @@ on_reset(void *ctx, struct stk_conn *c, int err)
 		pc->reason = GW_ALOG_UPSTREAM_RESET;
 		p->stats.upstream_resets++;
 		p->ep_stats[pc->ep].resets++;
-		ep_failed(p, pc, pc->ep);
+		gw_proxy_ep_failed(p, pc->cluster, pc->ep);
 	}
 	/* the other leg goes down with it, now */
 	other = pc->c[o];
@@ -634,6 +606,8 @@ on_accepted(void *lctx, struct stk_conn *c)
 
 	p->stats.accepted++;
 	p->svc_stats[vl->service].connections++;
+	if (svc->protocol == CTL_PROTO_HTTP)
+		return gw_http_accept(p->http, vl->service, c);
 	memset(&info, 0, sizeof(info));
 	stk_conn_get_info(c, &info);
 	if (cs->active >= gc->worker_max_conns) {
@@ -693,8 +667,11 @@ gw_proxy_describe(const struct gw_proxy *p, const struct stk_conn_info *ci,
 	int i;
 
 	memset(leg, 0, sizeof(*leg));
-	if (ci->ops != &client_ops && ci->ops != &upstream_ops)
+	if (ci->ops != &client_ops && ci->ops != &upstream_ops) {
+		if (p->http != NULL)
+			gw_http_describe(p->http, ci, leg);
 		return;
+	}
 	if (pc < p->conns || pc >= p->conns + p->n_conns || !(pc->flags & PC_IN_USE))
 		return;
 	i = ci->ops == &client_ops ? 0 : 1;
@@ -754,7 +731,23 @@ gw_proxy_stop(struct gw_proxy *p)
 			p->conns[i].reason = GW_ALOG_SHUTDOWN;
 			pconn_abort(&p->conns[i]);
 		}
+	if (p->http != NULL)
+		gw_http_stop(p->http);
 	gw_proxy_unlisten(p);
+}
+
+void
+gw_proxy_drain(struct gw_proxy *p)
+{
+	gw_proxy_unlisten(p);
+	if (p->http != NULL)
+		gw_http_drain(p->http);
+}
+
+const struct gw_http_stats *
+gw_proxy_http_stats(const struct gw_proxy *p)
+{
+	return p->http != NULL ? gw_http_get_stats(p->http) : NULL;
 }
 
 void
@@ -769,7 +762,9 @@ unsigned int
 gw_proxy_poll(struct gw_proxy *p, uint64_t now)
 {
 	p->now = now;
-	if (p->stats.active == 0)
+	/* timers: connects, idle connections, HTTP deadlines and idle pools */
+	if (p->stats.active == 0 &&
+	    (p->http == NULL || gw_http_get_stats(p->http)->upstream_idle == 0))
 		return 0;
 	rte_timer_manage();
 	return 0;
@@ -833,6 +828,12 @@ gw_proxy_create(struct stk_ctx *stk, const struct gw_mesh *mesh, const struct gw
 		p->free_idx[i] = max_conns - 1 - i;
 	}
 	p->n_free = max_conns;
+	for (unsigned int s = 0; s < mesh->n_services; s++)
+		if (mesh->services[s].protocol == CTL_PROTO_HTTP && p->http == NULL) {
+			p->http = gw_http_create(p, max_conns, socket);
+			if (p->http == NULL)
+				goto nomem;
+		}
 	return p;
 nomem:
 	gw_proxy_free(p);
@@ -845,6 +846,7 @@ gw_proxy_free(struct gw_proxy *p)
 {
 	if (p == NULL)
 		return;
+	gw_http_free(p->http);
 	for (unsigned int c = 0; p->lb_state != NULL && c < p->mesh->n_clusters; c++)
 		rte_free(p->lb_state[c]);
 	rte_free(p->lb_state);

@@ -100,6 +100,9 @@ int gw_proxy_start(struct gw_proxy *p, char *err, size_t errlen);
 /* Worker: stops listening on the VIPs (SYNs are reset from now on);
  * proxied connections go on. */
 void gw_proxy_unlisten(struct gw_proxy *p);
+/* Worker, on SIGTERM: stops listening; HTTP keep-alive connections close
+ * when idle or after their current response. */
+void gw_proxy_drain(struct gw_proxy *p);
 /* Worker, at exit: resets every proxied connection, stops listening. */
 void gw_proxy_stop(struct gw_proxy *p);
 /* Worker, every loop turn: due connect and idle timeouts. Returns work done. */
@@ -123,7 +126,9 @@ struct gw_proxy_leg {
 void gw_proxy_describe(const struct gw_proxy *p, const struct stk_conn_info *ci,
 		       struct gw_proxy_leg *leg);
 
-/* Any thread. */
+/* Any thread. The HTTP proxy's counters, NULL when no service is HTTP. */
+struct gw_http_stats;
+const struct gw_http_stats *gw_proxy_http_stats(const struct gw_proxy *p);
 const struct gw_proxy_stats *gw_proxy_get_stats(const struct gw_proxy *p);
 const struct gw_proxy_ep_stats *gw_proxy_get_ep_stats(const struct gw_proxy *p);
 const struct gw_proxy_cluster_stats *gw_proxy_get_cluster_stats(const struct gw_proxy *p);

@@ -264,7 +264,7 @@ run_cmd(struct gw_worker *w, struct gw_cmd *c)
 		break;
 	case GW_CMD_DRAIN:
 		gw_diag_unlisten(w->diag);
-		gw_proxy_unlisten(w->proxy);
+		gw_proxy_drain(w->proxy);
 		c->rc = 0;
 		break;
 	case GW_CMD_TCP_PROBE:

@@ -1,0 +1,164 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * gw_http_buf.c - mbuf chains for the HTTP proxy (append, split at a
+ * message boundary, build from bytes) and the responses the gateway
+ * generates. Worker only.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_mbuf.h>
+
+#include "gw_http_internal.h"
+
+int
+gw_chain_append(struct rte_mbuf **head, uint32_t *len, struct rte_mbuf *m)
+{
+	uint32_t n = rte_pktmbuf_pkt_len(m);
+
+	if (*head == NULL) {
+		*head = m;
+	} else if (rte_pktmbuf_chain(*head, m) != 0) {
+		rte_pktmbuf_free(m);
+		return -E2BIG;
+	}
+	*len += n;
+	return 0;
+}
+
+/* Recomputes pkt_len and nb_segs of a chain from its segments. */
+static void
+chain_fix(struct rte_mbuf *m)
+{
+	uint32_t len = 0;
+	uint16_t segs = 0;
+
+	for (struct rte_mbuf *s = m; s != NULL; s = s->next) {
+		len += s->data_len;
+		segs++;
+	}
+	m->pkt_len = len;
+	m->nb_segs = segs;
+}
+
+struct rte_mbuf *
+gw_chain_split(struct rte_mempool *pool, struct rte_mbuf **head, uint32_t *len, uint32_t n)
+{
+	struct rte_mbuf *front = *head, *s = front, *rest, *tail;
+	uint32_t off = 0;
+
+	if (n == 0 || front == NULL)
+		return NULL;
+	if (n >= *len) {
+		*head = NULL;
+		*len = 0;
+		return front;
+	}
+	while (off + s->data_len <= n) { /* s ends at or before the cut */
+		off += s->data_len;
+		if (off == n)
+			break;
+		s = s->next;
+	}
+	if (off == n) {
+		rest = s->next;
+		s->next = NULL;
+	} else {
+		/* the cut is inside s: its tail moves to a new segment */
+		uint16_t keep = (uint16_t)(n - off);
+
+		tail = rte_pktmbuf_alloc(pool);
+		if (tail == NULL)
+			return NULL;
+		memcpy(rte_pktmbuf_append(tail, s->data_len - keep),
+		       rte_pktmbuf_mtod_offset(s, char *, keep), s->data_len - keep);
+		s->data_len = keep;
+		tail->next = s->next;
+		s->next = NULL;
+		rest = tail;
+	}
+	chain_fix(front);
+	chain_fix(rest);
+	*head = rest;
+	*len -= n;
+	return front;
+}
+
+struct rte_mbuf *
+gw_chain_from(struct rte_mempool *pool, const char *buf, uint32_t len)
+{
+	struct rte_mbuf *head = NULL, *last = NULL;
+
+	while (len > 0 || head == NULL) {
+		struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+		uint16_t room, n;
+
+		if (m == NULL) {
+			rte_pktmbuf_free(head);
+			return NULL;
+		}
+		room = rte_pktmbuf_tailroom(m);
+		n = (uint16_t)RTE_MIN((uint32_t)room, len);
+		memcpy(rte_pktmbuf_append(m, n), buf, n);
+		buf += n;
+		len -= n;
+		if (head == NULL)
+			head = m;
+		else
+			last->next = m;
+		last = m;
+		if (len == 0)
+			break;
+	}
+	chain_fix(head);
+	return head;
+}
+
+const char *
+gw_http_status_text(uint16_t status)
+{
+	switch (status) {
+	case 400:
+		return "Bad Request";
+	case 408:
+		return "Request Timeout";
+	case 413:
+		return "Content Too Large";
+	case 431:
+		return "Request Header Fields Too Large";
+	case 501:
+		return "Not Implemented";
+	case 502:
+		return "Bad Gateway";
+	case 503:
+		return "Service Unavailable";
+	case 504:
+		return "Gateway Timeout";
+	case 505:
+		return "HTTP Version Not Supported";
+	default:
+		return "Error";
+	}
+}
+
+struct rte_mbuf *
+gw_http_error_response(struct rte_mempool *pool, uint16_t status, const char *reason,
+		       const char *request_id, bool close)
+{
+	char body[160], head[512];
+	int bl, hl;
+
+	bl = snprintf(body, sizeof(body), "%u %s: %s\n", status, gw_http_status_text(status),
+		      reason);
+	bl = RTE_MIN(bl, (int)sizeof(body) - 1);
+	hl = snprintf(head, sizeof(head),
+		      "HTTP/1.1 %u %s\r\ncontent-type: text/plain\r\ncontent-length: %d\r\n"
+		      "connection: %s\r\n%s%s%s\r\n%.*s",
+		      status, gw_http_status_text(status), bl, close ? "close" : "keep-alive",
+		      request_id[0] ? "x-request-id: " : "", request_id,
+		      request_id[0] ? "\r\n" : "", bl, body);
+	if (hl < 0 || hl >= (int)sizeof(head))
+		return NULL;
+	return gw_chain_from(pool, head, (uint32_t)hl);
+}

@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * gw_proxy_internal.h - what the L4 proxy (gw_proxy.c) shares with the
+ * HTTP/1.1 proxy (gw_http*.c) of the same worker: the per-worker state
+ * (listeners on the VIPs, counters per endpoint, cluster and service,
+ * balancer state) and endpoint choice. Worker only, except where noted.
+ */
+#ifndef MESHGW_GW_PROXY_INTERNAL_H
+#define MESHGW_GW_PROXY_INTERNAL_H
+
+#include "gw_proxy.h"
+
+#define MAX_ATTEMPTS 16
+
+struct gw_http;
+
+struct vip_listener {
+	struct gw_proxy *p;
+	unsigned int service;
+	struct stk_listener *l;
+};
+
+struct gw_proxy {
+	struct gw_proxy_stats stats; /* first: cache aligned */
+	struct stk_ctx *stk;
+	const struct gw_mesh *mesh;
+	const struct gw_ep_shared *shared;
+	struct gw_alog_q *alog; /* NULL: no access log */
+	gw_proxy_eject_fn eject;
+	void *eject_arg;
+	uint64_t hz, now;
+	struct rte_mempool *pool; /* PROXY protocol headers, generated HTTP heads */
+	struct gw_proxy_ep_stats *ep_stats;
+	struct gw_proxy_cluster_stats *cl_stats;
+	struct gw_proxy_service_stats *svc_stats;
+	void **lb_state; /* per cluster */
+	uint32_t n_conns, n_free;
+	struct pconn *conns;
+	uint32_t *free_idx;
+	unsigned int n_listeners;
+	struct vip_listener *listeners;
+	unsigned int worker_id;
+	struct gw_http *http; /* the HTTP/1.1 services' state */
+};
+
+static inline uint64_t
+us_to_tsc(const struct gw_proxy *p, uint64_t us)
+{
+	return us * (p->hz / 1000000);
+}
+
+/* One endpoint choice: the cluster, the endpoints this connection or
+ * request already tried (indices within the cluster; avoided while another
+ * is left), and the flow for the hashing policies. */
+struct gw_pick {
+	unsigned int cluster;
+	const uint16_t *tried;
+	unsigned int n_tried;
+	uint32_t saddr, vaddr;
+	uint16_t sport, vport;
+};
+
+/* An eligible endpoint of pk->cluster (index within the cluster) by its
+ * policy, or -1 when none is (all ejected, drained, or out of locality). */
+int gw_proxy_pick(struct gw_proxy *p, const struct gw_pick *pk);
+/* A connect failure or reset on endpoint ep (index in mesh->endpoints):
+ * counts towards its outlier threshold, asking control for an ejection. */
+void gw_proxy_ep_failed(struct gw_proxy *p, unsigned int cluster, int ep);
+
+#endif /* MESHGW_GW_PROXY_INTERNAL_H */
