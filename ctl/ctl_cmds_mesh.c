@@ -81,6 +81,55 @@ ctl_http_stats_json(const struct gw_worker *w)
 	return o;
 }
 
+/* An HTTP service's responses by class and request durations, merged over
+ * the workers: {"responses": {"1xx".."5xx"}, "latency_us": {p50, p90, p99}
+ * (a bucket's upper bound; -1 past the last), "latency_buckets": counts per
+ * bucket of gw_http_lat_bounds_us and +Inf, "latency_sum_us"}. */
+static json_t *
+http_service_json(const struct ctl_daemon *d, unsigned int s)
+{
+	static const char *const classes[] = {"1xx", "2xx", "3xx", "4xx", "5xx"};
+	static const double qs[] = {0.5, 0.9, 0.99};
+	static const char *const qn[] = {"p50", "p90", "p99"};
+	uint64_t resp[5] = {0}, lat[GW_HTTP_LAT_N] = {0}, sum = 0, n = 0;
+	json_t *r = json_object(), *q = json_object(), *b = json_array();
+
+	for (unsigned int i = 0; i < d->dp.n_workers; i++) {
+		const struct gw_http_svc_stats *ss =
+			gw_proxy_http_svc_stats(d->dp.workers[i]->proxy);
+
+		if (ss == NULL)
+			continue;
+		for (int k = 0; k < 5; k++)
+			resp[k] += LOAD(ss[s].responses[k]);
+		for (int k = 0; k < GW_HTTP_LAT_N; k++)
+			lat[k] += LOAD(ss[s].lat[k]);
+		sum += LOAD(ss[s].lat_sum_us);
+	}
+	for (int k = 0; k < 5; k++)
+		set_u64(r, classes[k], resp[k]);
+	for (int k = 0; k < GW_HTTP_LAT_N; k++) {
+		n += lat[k];
+		json_array_append_new(b, json_integer((json_int_t)lat[k]));
+	}
+	for (int i = 0; i < 3; i++) {
+		uint64_t want = (uint64_t)(qs[i] * (double)n + 0.999999), seen = 0;
+		json_int_t v = 0;
+
+		for (int k = 0; n > 0 && k < GW_HTTP_LAT_N; k++) {
+			seen += lat[k];
+			if (seen >= want) {
+				v = k < GW_HTTP_LAT_N - 1 ? (json_int_t)gw_http_lat_bounds_us[k]
+							  : -1;
+				break;
+			}
+		}
+		json_object_set_new(q, qn[i], json_integer(v));
+	}
+	return json_pack("{s:o, s:I, s:o, s:o, s:I}", "responses", r, "requests", (json_int_t)n,
+			 "latency_us", q, "latency_buckets", b, "latency_sum_us", (json_int_t)sum);
+}
+
 /* ---- services -------------------------------------------------------------- */
 
 static int
@@ -105,12 +154,14 @@ cmd_services(void *arg, json_t *args, json_t **result, struct ctl_error *err)
 			conns += LOAD(ss->connections);
 			active += LOAD(ss->active);
 		}
-		json_array_append_new(
-			rows,
+		json_t *row =
 			json_pack("{s:s, s:s, s:o, s:s, s:I, s:I}", "name", sc->name, "protocol",
 				  sc->protocol == CTL_PROTO_HTTP ? "http" : "tcp", "vips", vips,
 				  "cluster", m->clusters[sc->cluster].conf.name, "connections",
-				  (json_int_t)conns, "active", (json_int_t)active));
+				  (json_int_t)conns, "active", (json_int_t)active);
+		if (sc->protocol == CTL_PROTO_HTTP)
+			json_object_set_new(row, "http", http_service_json(d, s));
+		json_array_append_new(rows, row);
 	}
 	*result = json_pack("{s:o}", "services", rows);
 	return 0;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "ctl_daemon.h"
+#include "gw_http.h"
 
 struct family {
 	const char *key;  /* in the command's row */
@@ -88,6 +89,58 @@ emit_table(FILE *f, json_t *rows, const struct family *fam, unsigned int n_fam,
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
+/* HTTP services: responses by class and the request duration histogram. */
+static void
+emit_http(FILE *f, json_t *services)
+{
+	static const char *const classes[] = {"1xx", "2xx", "3xx", "4xx", "5xx"};
+	size_t i;
+	json_t *row;
+
+	fprintf(f, "# HELP meshgw_http_responses_total HTTP responses to clients, by class "
+		   "(generated ones included).\n# TYPE meshgw_http_responses_total counter\n");
+	json_array_foreach (services, i, row) {
+		json_t *r = json_object_get(json_object_get(row, "http"), "responses");
+
+		for (int k = 0; r != NULL && k < 5; k++)
+			fprintf(f,
+				"meshgw_http_responses_total{service=\"%s\",class=\"%s\"} %lld\n",
+				json_string_value(json_object_get(row, "name")), classes[k],
+				number(json_object_get(r, classes[k])));
+	}
+	fprintf(f, "# HELP meshgw_http_request_duration_seconds From a request's first byte to "
+		   "the end of its response.\n"
+		   "# TYPE meshgw_http_request_duration_seconds histogram\n");
+	json_array_foreach (services, i, row) {
+		json_t *h = json_object_get(row, "http");
+		json_t *b = json_object_get(h, "latency_buckets");
+		const char *name = json_string_value(json_object_get(row, "name"));
+		long long cum = 0;
+
+		if (h == NULL)
+			continue;
+		for (size_t k = 0; k < json_array_size(b); k++) {
+			cum += number(json_array_get(b, k));
+			if (k + 1 < json_array_size(b))
+				fprintf(f,
+					"meshgw_http_request_duration_seconds_bucket{service=\"%"
+					"s\","
+					"le=\"%g\"} %lld\n",
+					name, (double)gw_http_lat_bounds_us[k] / 1e6, cum);
+			else
+				fprintf(f,
+					"meshgw_http_request_duration_seconds_bucket{service=\"%"
+					"s\","
+					"le=\"+Inf\"} %lld\n",
+					name, cum);
+		}
+		fprintf(f, "meshgw_http_request_duration_seconds_sum{service=\"%s\"} %.6f\n", name,
+			(double)number(json_object_get(h, "latency_sum_us")) / 1e6);
+		fprintf(f, "meshgw_http_request_duration_seconds_count{service=\"%s\"} %lld\n",
+			name, cum);
+	}
+}
+
 void
 ctl_metrics_mesh(FILE *f, struct ctl_daemon *d)
 {
@@ -101,6 +154,7 @@ ctl_metrics_mesh(FILE *f, struct ctl_daemon *d)
 
 	emit_table(f, json_object_get(m, "services"), service_families, N(service_families),
 		   svc_keys, svc_names, N(svc_keys));
+	emit_http(f, json_object_get(m, "services"));
 	emit_table(f, json_object_get(m, "clusters"), cluster_families, N(cluster_families),
 		   cl_keys, cl_names, N(cl_keys));
 	emit_table(f, json_object_get(m, "endpoints"), endpoint_families, N(endpoint_families),

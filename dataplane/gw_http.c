@@ -24,6 +24,8 @@
 
 static const struct stk_tcp_ops hc_ops;
 
+const uint64_t gw_http_lat_bounds_us[GW_HTTP_LAT_N - 1] = {GW_HTTP_LAT_BOUNDS};
+
 /* ---- life cycle ------------------------------------------------------------- */
 
 static struct hconn *
@@ -623,8 +625,18 @@ gw_hc_request_done(struct hconn *hc)
 	uint64_t max_dur = h->conf->max_connection_duration_us;
 	uint16_t st = hc->log.status;
 
-	if (st >= 200 && st < 600) /* responses_2xx..5xx are consecutive */
+	if (st >= 200 && st < 600) { /* responses_2xx..5xx are consecutive */
+		struct gw_http_svc_stats *ss = &h->svc[hc->service];
+		uint64_t us = tsc_to_us(h, p->now - (hc->req_start ? hc->req_start : p->now));
+		unsigned int b = 0;
+
 		(&h->stats.responses_2xx)[st / 100 - 2]++;
+		ss->responses[st / 100 - 1]++;
+		while (b < GW_HTTP_LAT_N - 1 && us > gw_http_lat_bounds_us[b])
+			b++;
+		ss->lat[b]++;
+		ss->lat_sum_us += us;
+	}
 	log_request(hc);
 	gw_hc_uncount(hc);
 	if (hc->state == HC_BODY || !(hc->flags & HC_KEEP_ALIVE) || h->draining ||
@@ -940,6 +952,12 @@ gw_http_get_stats(const struct gw_http *h)
 	return &h->stats;
 }
 
+const struct gw_http_svc_stats *
+gw_http_get_svc_stats(const struct gw_http *h)
+{
+	return h->svc;
+}
+
 struct gw_http *
 gw_http_create(struct gw_proxy *p, uint32_t max_conns, int socket)
 {
@@ -966,12 +984,15 @@ gw_http_create(struct gw_proxy *p, uint32_t max_conns, int socket)
 				       RTE_CACHE_LINE_SIZE, socket);
 	h->hfree = rte_malloc_socket("gw_http_hf", sizeof(uint32_t) * (max_conns + 1), 0, socket);
 	h->ufree = rte_malloc_socket("gw_http_uf", sizeof(uint32_t) * (max_conns + 1), 0, socket);
+	h->svc = rte_zmalloc_socket("gw_http_svc", sizeof(*h->svc) * (mesh->n_services + 1),
+				    RTE_CACHE_LINE_SIZE, socket);
 	h->idle = rte_zmalloc_socket("gw_http_idle", sizeof(*h->idle) * (mesh->n_endpoints + 1), 0,
 				     socket);
 	h->n_idle = rte_zmalloc_socket("gw_http_nidle",
 				       sizeof(*h->n_idle) * (mesh->n_endpoints + 1), 0, socket);
 	if (h->rx == NULL || h->tx == NULL || h->hconns == NULL || h->uconns == NULL ||
-	    h->hfree == NULL || h->ufree == NULL || h->idle == NULL || h->n_idle == NULL)
+	    h->hfree == NULL || h->ufree == NULL || h->idle == NULL || h->n_idle == NULL ||
+	    h->svc == NULL)
 		goto nomem;
 	for (uint32_t i = 0; i < max_conns; i++) {
 		rte_timer_init(&h->hconns[i].timer);
@@ -993,6 +1014,7 @@ gw_http_free(struct gw_http *h)
 {
 	if (h == NULL)
 		return;
+	rte_free(h->svc);
 	rte_free(h->n_idle);
 	rte_free(h->idle);
 	rte_free(h->ufree);

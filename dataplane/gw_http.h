@@ -63,6 +63,23 @@ struct gw_http_stats {
 #undef GW_HTTP_FIELD
 } __rte_cache_aligned;
 
+/* Request duration buckets (upper bounds, µs): 1-2-5 steps from 50 µs to
+ * 60 s, then +Inf. Fixed, so per-worker histograms merge by adding. */
+#define GW_HTTP_LAT_BOUNDS                                                                         \
+	50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000, 100000, 200000, 500000, 1000000, \
+		2000000, 5000000, 10000000, 30000000, 60000000
+#define GW_HTTP_LAT_N 20 /* the bounds above and +Inf */
+extern const uint64_t gw_http_lat_bounds_us[GW_HTTP_LAT_N - 1];
+
+/* Per service and worker (single writer): final responses by class
+ * (1xx..5xx; generated ones included) and the duration of requests from
+ * their first byte to the end of the response. */
+struct gw_http_svc_stats {
+	uint64_t responses[5];
+	uint64_t lat[GW_HTTP_LAT_N];
+	uint64_t lat_sum_us;
+};
+
 struct gw_proxy;
 struct gw_http;
 
@@ -88,5 +105,7 @@ void gw_http_describe(const struct gw_http *h, const struct stk_conn_info *ci,
 
 /* Any thread. */
 const struct gw_http_stats *gw_http_get_stats(const struct gw_http *h);
+/* Indexed like the mesh's services. */
+const struct gw_http_svc_stats *gw_http_get_svc_stats(const struct gw_http *h);
 
 #endif /* MESHGW_GW_HTTP_H */

@@ -117,11 +117,12 @@ struct gw_http {
 	struct uconn *uconns;
 	uint32_t *hfree, *ufree;
 	uint32_t n_hfree, n_ufree;
-	struct uconn_list *idle; /* per endpoint (index in mesh->endpoints) */
-	uint32_t *n_idle;	 /* per endpoint */
-	struct gw_h1_msg msg;	 /* the head being parsed */
-	char *rx;		 /* a head that spans segments, copied to parse it */
-	char *tx;		 /* a rewritten head */
+	struct gw_http_svc_stats *svc; /* per service */
+	struct uconn_list *idle;       /* per endpoint (index in mesh->endpoints) */
+	uint32_t *n_idle;	       /* per endpoint */
+	struct gw_h1_msg msg;	       /* the head being parsed */
+	char *rx;		       /* a head that spans segments, copied to parse it */
+	char *tx;		       /* a rewritten head */
 	uint32_t rx_size, tx_size;
 };
 

@@ -473,6 +473,7 @@ uc_head(struct uconn *u)
 	}
 	if (m->code < 200 && m->code != 101) {
 		h->stats.responses_1xx++;
+		h->svc[hc->service].responses[0]++;
 		return forward_head(u, buf, (uint32_t)rc, 0) ? 1 : -1;
 	}
 	hc->log.status = m->code;

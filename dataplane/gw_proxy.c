@@ -750,6 +750,12 @@ gw_proxy_http_stats(const struct gw_proxy *p)
 	return p->http != NULL ? gw_http_get_stats(p->http) : NULL;
 }
 
+const struct gw_http_svc_stats *
+gw_proxy_http_svc_stats(const struct gw_proxy *p)
+{
+	return p->http != NULL ? gw_http_get_svc_stats(p->http) : NULL;
+}
+
 void
 gw_proxy_unlisten(struct gw_proxy *p)
 {

@@ -129,6 +129,8 @@ void gw_proxy_describe(const struct gw_proxy *p, const struct stk_conn_info *ci,
 /* Any thread. The HTTP proxy's counters, NULL when no service is HTTP. */
 struct gw_http_stats;
 const struct gw_http_stats *gw_proxy_http_stats(const struct gw_proxy *p);
+struct gw_http_svc_stats;
+const struct gw_http_svc_stats *gw_proxy_http_svc_stats(const struct gw_proxy *p);
 const struct gw_proxy_stats *gw_proxy_get_stats(const struct gw_proxy *p);
 const struct gw_proxy_ep_stats *gw_proxy_get_ep_stats(const struct gw_proxy *p);
 const struct gw_proxy_cluster_stats *gw_proxy_get_cluster_stats(const struct gw_proxy *p);
