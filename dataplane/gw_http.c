@@ -299,7 +299,12 @@ gw_hc_generate(struct hconn *hc, uint16_t status, const char *reason, uint32_t l
 	if (close)
 		hc->flags |= HC_CLOSE_AFTER;
 	gw_hc_request_done(hc);
-	return gw_hc_flush(hc);
+	if (!gw_hc_flush(hc))
+		return false;
+	/* a request pipelined behind this one (from a timer or the upstream
+	 * side; inside gw_hc_run its loop takes it) */
+	gw_hc_run(hc);
+	return (hc->flags & HC_IN_USE) != 0;
 }
 
 /* ---- requests ------------------------------------------------------------------- */
@@ -513,7 +518,7 @@ start_request(struct hconn *hc, const char *buf, uint32_t head_len)
 	if (rc != 0) {
 		rte_pktmbuf_free(head);
 		const char *why = bind_error(rc, &flag);
-		return gw_hc_generate(hc, 503, why, flag, false) ? 0 : -1;
+		return gw_hc_generate(hc, 503, why, flag, false) ? 1 : -1;
 	}
 	gw_hc_arm(hc);
 	return gw_uc_send(hc->u, head, NULL, 0) ? 1 : -1;
@@ -600,6 +605,9 @@ gw_hc_run(struct hconn *hc)
 {
 	int rc = 1;
 
+	if (hc->flags & HC_IN_RUN)
+		return; /* the caller's loop goes on */
+	hc->flags |= HC_IN_RUN;
 	while (rc > 0 && (hc->flags & HC_IN_USE) && hc->out == NULL) {
 		switch (hc->state) {
 		case HC_HEAD:
@@ -615,6 +623,8 @@ gw_hc_run(struct hconn *hc)
 			rc = 0;
 		}
 	}
+	if (hc->flags & HC_IN_USE)
+		hc->flags &= ~HC_IN_RUN;
 }
 
 void

@@ -44,6 +44,7 @@ enum hc_state {
 #define HC_KEEP_ALIVE	(1u << 5) /* the client's request allows keep-alive */
 #define HC_COUNTED	(1u << 6) /* counted in active requests (cluster, endpoint) */
 #define HC_SHUT		(1u << 7) /* our FIN queued */
+#define HC_IN_RUN	(1u << 8) /* inside gw_hc_run (no re-entry) */
 
 struct uconn;
 
