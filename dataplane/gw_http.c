@@ -72,7 +72,8 @@ hc_free(struct hconn *hc)
 	gw_hc_uncount(hc);
 	rte_pktmbuf_free(hc->in);
 	rte_pktmbuf_free(hc->out);
-	hc->in = hc->out = NULL;
+	rte_pktmbuf_free(hc->replay);
+	hc->in = hc->out = hc->replay = NULL;
 	h->p->svc_stats[hc->service].active--;
 	h->p->stats.active--;
 	hc->flags = 0;
@@ -477,6 +478,23 @@ bind_error(int rc, uint32_t *flag)
 	}
 }
 
+/* RFC 9110 9.2.2: safe to send twice. */
+static bool
+idempotent(uint8_t method)
+{
+	switch (method) {
+	case GW_H1_M_GET:
+	case GW_H1_M_HEAD:
+	case GW_H1_M_OPTIONS:
+	case GW_H1_M_TRACE:
+	case GW_H1_M_PUT:
+	case GW_H1_M_DELETE:
+		return true;
+	default:
+		return false;
+	}
+}
+
 /* A complete head of head_len bytes in buf: start the request. */
 static int
 start_request(struct hconn *hc, const char *buf, uint32_t head_len)
@@ -521,7 +539,29 @@ start_request(struct hconn *hc, const char *buf, uint32_t head_len)
 		return gw_hc_generate(hc, 503, why, flag, false) ? 1 : -1;
 	}
 	gw_hc_arm(hc);
+	if ((hc->u->flags & UC_REUSED) && hc->state == HC_WAIT && idempotent(hc->method))
+		hc->replay = rte_pktmbuf_clone(head, h->p->pool); /* NULL: no second try */
 	return gw_uc_send(hc->u, head, NULL, 0) ? 1 : -1;
+}
+
+bool
+gw_hc_replay(struct hconn *hc)
+{
+	struct rte_mbuf *m = hc->replay;
+
+	if (m == NULL || (hc->flags & HC_RESP_STARTED))
+		return false;
+	hc->replay = NULL;
+	hc->h->stats.upstream_replayed++;
+	gw_hc_uncount(hc);
+	hc->flags |= HC_NO_POOL;
+	if (gw_uc_bind(hc) != 0) {
+		rte_pktmbuf_free(m);
+		return false;
+	}
+	if (gw_uc_send(hc->u, m, NULL, 0))
+		gw_hc_run(hc);
+	return true;
 }
 
 static int
@@ -652,7 +692,9 @@ gw_hc_request_done(struct hconn *hc)
 	if (hc->state == HC_BODY || !(hc->flags & HC_KEEP_ALIVE) || h->draining ||
 	    (max_dur > 0 && p->now - hc->conn_start >= us_to_tsc(p, max_dur)))
 		hc->flags |= HC_CLOSE_AFTER;
-	hc->flags &= ~(HC_RESP_STARTED | HC_REQ_DONE | HC_KEEP_ALIVE);
+	hc->flags &= ~(HC_RESP_STARTED | HC_REQ_DONE | HC_KEEP_ALIVE | HC_NO_POOL);
+	rte_pktmbuf_free(hc->replay);
+	hc->replay = NULL;
 	hc->ep = -1;
 	hc->attempts = 0;
 	hc->prev_len = 0;

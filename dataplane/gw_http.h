@@ -46,6 +46,7 @@
 	X(upstream_idle_expired) /* closed by us after upstream_idle_timeout */                    \
 	X(upstream_idle_closed)	 /* closed by the endpoint while idle */                           \
 	X(upstream_pool_full)	 /* not pooled: upstream_max_idle reached */                       \
+	X(upstream_replayed)	 /* a pooled connection closed under a request: sent again */      \
 	X(header_timeouts)                                                                         \
 	X(idle_timeouts) /* client keep-alive connections closed for idle_timeout */               \
 	X(stream_idle_timeouts)                                                                    \

@@ -45,6 +45,7 @@ enum hc_state {
 #define HC_COUNTED	(1u << 6) /* counted in active requests (cluster, endpoint) */
 #define HC_SHUT		(1u << 7) /* our FIN queued */
 #define HC_IN_RUN	(1u << 8) /* inside gw_hc_run (no re-entry) */
+#define HC_NO_POOL	(1u << 9) /* this request takes a new upstream connection */
 
 struct uconn;
 
@@ -55,6 +56,10 @@ struct hconn {
 	struct rte_mbuf *in;	  /* from the client, not handled yet */
 	struct rte_mbuf *out;	  /* to the client, not taken by the stack yet */
 	struct stk_conn *out_src; /* the upstream leg out's bytes came from */
+	/* a bodiless request sent on a pooled connection: its head, kept (a
+	 * clone) to send again on a new connection if the pooled one turns
+	 * out to be closed before any byte of the response */
+	struct rte_mbuf *replay;
 	uint32_t in_len, out_consume, prev_len;
 	uint32_t flags;
 	uint8_t state; /* enum hc_state */
@@ -142,6 +147,9 @@ bool gw_hc_generate(struct hconn *hc, uint16_t status, const char *reason, uint3
 		    bool close);
 /* Resets the client and frees hc (the bound upstream, if any, is closed). */
 void gw_hc_abort(struct hconn *hc, uint32_t log_flag);
+/* The pooled connection of hc's request was gone before any byte of the
+ * response: the request goes again on a new connection if it can (true). */
+bool gw_hc_replay(struct hconn *hc);
 /* The request no longer counts as active (cluster, endpoint). */
 void gw_hc_uncount(struct hconn *hc);
 /* Re-arms hc's timer for its state. */

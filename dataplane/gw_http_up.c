@@ -229,7 +229,7 @@ gw_uc_bind(struct hconn *hc)
 		}
 		hc->tried[hc->attempts++] = (uint16_t)i;
 		ep = (int)(gc->conf.first_endpoint + (unsigned int)i);
-		u = pool_get(h, ep);
+		u = (hc->flags & HC_NO_POOL) ? NULL : pool_get(h, ep);
 		if (u != NULL) {
 			h->stats.upstream_reused++;
 			hc->log.flags |= GW_ALOG_F(REUSED);
@@ -403,13 +403,14 @@ upstream_lost(struct uconn *u, bool reset)
 {
 	struct gw_http *h = u->h;
 	struct hconn *hc = u->hc;
+	bool silent = u->in_len == 0 && !(u->flags & UC_HEAD_DONE);
 
 	h->stats.upstream_aborts++;
 	h->p->ep_stats[u->ep].resets++;
 	if (reset)
 		gw_proxy_ep_failed(h->p, u->cluster, u->ep);
 	uc_close(u, true);
-	if (hc == NULL)
+	if (hc == NULL || (silent && gw_hc_replay(hc)))
 		return;
 	if (hc->flags & HC_RESP_STARTED)
 		gw_hc_abort(hc, GW_ALOG_F(UPSTREAM_RESET));
@@ -681,6 +682,8 @@ uc_reset(void *ctx, struct stk_conn *c, int err)
 			u->hc = NULL;
 			if (hc->out_src == u->c)
 				hc->out_src = NULL;
+			if (u->in_len == 0 && !(u->flags & UC_HEAD_DONE) && gw_hc_replay(hc))
+				return;
 			if (hc->flags & HC_RESP_STARTED)
 				gw_hc_abort(hc, GW_ALOG_F(UPSTREAM_RESET));
 			else

@@ -16,6 +16,9 @@ Backend (runs until killed; prints {"listening": PORT} once it accepts):
       /reset             read the request, then reset the connection (RST)
       /close-mid         Content-Length 100, send 50 bytes, close
       /close-head        send half a response head, close
+      /drop-if-reused    on a connection's first request: 200; on a later
+                         one: close without answering (a stale pooled
+                         connection)
       /bad-head          a response with two different Content-Lengths
       /slow?ms=N         wait N ms, then answer
       /chunked?n=N       a chunked response of N chunks and a trailer
@@ -131,6 +134,7 @@ class EchoHandler(BaseHTTPRequestHandler):
         # head and body go out in separate writes: no Nagle wait between them
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.cid = self.server.next_conn()
+        self.nreq = 0
         self.server.log.write(ev="accept", conn=self.cid, peer="%s:%d" % self.client_address)
         self.rfile.close()  # the makefile() reader: ours records what arrives
         self.rfile = io.BufferedReader(RecordingRaw(self.connection, self.server.log, self.cid),
@@ -192,7 +196,14 @@ class EchoHandler(BaseHTTPRequestHandler):
                 "version": self.request_version, "headers": [[k, v] for k, v in self.headers.items()],
                 "body_len": body_len, "body_sha256": body_sha}
         self.server.log.write(ev="req", conn=self.cid, **echo)
+        self.nreq += 1
         p = u.path
+        if p == "/drop-if-reused" and self.nreq > 1:
+            # a keep-alive connection the server gave up on just as the
+            # request came: closed without a byte of response
+            self.close_connection = True
+            self.connection.close()
+            return
         if p == "/reset":
             self.close_connection = True
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))

@@ -23,6 +23,8 @@
 #      new upstream connections far below the requests;
 #   9. the access log flags of those requests;
 #  10. a request pipelined behind a 502 is answered after it;
+#  11. a GET on a pooled connection the backend drops unanswered is sent
+#      again on a new connection (upstream_replayed), the client sees 200;
 #   and the backend never gets a request the gateway rejected.
 #
 #   $PEER (client) ── bridge ── meshgw  VIP $NET.100:80 (http) → backend 1
@@ -277,6 +279,17 @@ send behind "$VIP" --expect 2 --timeout 3
 say "behind: $(show behind)"
 [ "$(statuses behind)" = '[502,200]' ] ||
 	fail "a request pipelined behind a 502: $(jq -c '[.responses[] | {status, ms, body}]' "$TMP/behind.json") (expected 502 then 200)"
+
+# 11. a pooled connection the backend drops as the request arrives (no byte
+# of response): the GET goes again on a new connection, the client sees 200
+r0=$(http_stat upstream_replayed)
+printf 'GET /first HTTP/1.1\r\nHost: h\r\n\r\n' >"$TMP/stale1.req"
+send stale1 "$VIP" --expect 1 --timeout 3
+printf 'GET /drop-if-reused HTTP/1.1\r\nHost: h\r\n\r\n' >"$TMP/stale2.req"
+send stale2 "$VIP" --expect 1 --timeout 3
+say "stale pooled connection: $(show stale2); upstream_replayed $(($(http_stat upstream_replayed) - r0))"
+[ "$(statuses stale2)" = '[200]' ] || fail "a GET on a stale pooled connection: $(show stale2) (expected 200)"
+[ "$(($(http_stat upstream_replayed) - r0))" -eq 1 ] || fail "upstream_replayed did not count the second try"
 
 mg_http_end
 mg_stop
