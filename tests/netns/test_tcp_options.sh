@@ -24,7 +24,10 @@ peer_opts() {
 # omits ts and sack, which TCP_INFO has).
 check() {
 	local name=$1 ws=$2 ts=$3 sack=$4 pid conn ss_line peer lport t0=$SECONDS
-	# not through tcpc: a backgrounded function would be a subshell with its own pid
+	# not through tcpc: a backgrounded function would be a subshell with its own pid;
+	# the last check's file goes first: the background shell truncates it
+	# only when it gets to run, and the wait below must not see the old one
+	rm -f "$TMP/hold"
 	ip netns exec "$PEER" timeout 40 "$PY" "$TCPCLIENT" hold "$GW_IP" 7 30 >"$TMP/hold" 2>&1 &
 	pid=$!
 	until grep -q '"ready": true' "$TMP/hold" 2>/dev/null; do
