@@ -119,8 +119,10 @@ struct gw_h1_limits {
 };
 
 /*
- * A parsed head. Filled by gw_h1_parse_request/response; on -EBADMSG only
- * status and reason are meaningful, on -EAGAIN nothing is.
+ * A parsed head (about 1.8 KiB: one per connection leg, not per call).
+ * Filled by gw_h1_parse_request/response; on -EBADMSG only status and reason
+ * are meaningful, on -EAGAIN nothing is. Spans are offsets into the buffer
+ * that was parsed.
  */
 struct gw_h1_msg {
 	uint16_t status;    /* on -EBADMSG: 400, 431, 501 or 505 */
@@ -147,8 +149,9 @@ struct gw_h1_msg {
 	uint8_t hidx[GW_H1_H_COUNT]; /* first field line of each id, GW_H1_NO_HDR if none */
 	uint32_t dup_mask;	     /* bit (1 << id): that id occurs more than once */
 	uint8_t n_conn_opts;
-	struct gw_h1_span conn_opts[GW_H1_MAX_CONN_OPTS]; /* names listed in Connection */
 	uint16_t n_headers;
+	/* cleared up to here by each parse */
+	struct gw_h1_span conn_opts[GW_H1_MAX_CONN_OPTS]; /* names listed in Connection */
 	struct gw_h1_hdr h[GW_H1_MAX_HEADERS];
 };
 
@@ -157,10 +160,16 @@ struct gw_h1_msg {
  * given to the previous call on the same message (0 the first time): bytes
  * before it are not rescanned for the end of the head. Returns the head
  * length (> 0) when complete, -EAGAIN when more bytes are needed, or
- * -EBADMSG with m->status and m->reason (431 as soon as len passes
- * lim->max_head_bytes without a complete head). Empty lines before the
- * request line are skipped and counted in the head length. Bytes after the
- * head are not looked at. m may be reused without clearing.
+ * -EBADMSG with m->status and m->reason (431 once len reaches
+ * lim->max_head_bytes, which must be > 0, without a complete head). Empty
+ * lines before the request line are skipped and counted in the head length.
+ * Bytes after the head are not looked at. m may be reused without clearing.
+ *
+ * The whole buffer is parsed when the first call is made and whenever the
+ * new bytes could end the head or are out of place (a control, a bare CR or
+ * LF), so a head in one segment costs one pass; an error among later bytes
+ * that look like field text is reported when the head ends or reaches the
+ * limit. buf[0..prev_len) must be the bytes given before.
  */
 int gw_h1_parse_request(const char *buf, size_t len, size_t prev_len, struct gw_h1_msg *m,
 			const struct gw_h1_limits *lim);
@@ -238,8 +247,13 @@ ssize_t gw_h1_body_feed(struct gw_h1_body *b, const char *p, size_t len);
  * GW_H1_W_UPGRADE, and every name listed in Connection) and minus those the
  * flags drop, then extra[0..n_extra), then "Connection: upgrade" (with
  * GW_H1_W_UPGRADE), "close" (GW_H1_W_CLOSE) or "keep-alive", then CRLF.
- * Field lines are written "name: value". Returns the bytes written to out,
- * or -ENOSPC when cap is too small (out then holds garbage).
+ * Field lines are written "name: value"; Transfer-Encoding is written
+ * "chunked" and Content-Length in plain decimal, so the next hop reads the
+ * framing we checked. Returns the bytes written to out, -ENOSPC when cap is
+ * too small (out then holds garbage), or -EINVAL when an extra field has a
+ * name that is not a token or a value with a control (a CR or LF would
+ * inject a line). The caller adds Host (an HTTP/1.0 request may lack it) and
+ * must not forward a chunked response to an HTTP/1.0 client as is.
  */
 int gw_h1_write_request_head(const char *buf, const struct gw_h1_msg *m,
 			     const struct gw_h1_field *extra, unsigned int n_extra,

@@ -8,6 +8,9 @@
  */
 #include <errno.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "gw_h1.h"
 
@@ -41,7 +44,8 @@
 
 const uint8_t gw_h1_cls[256] = {R64(0), R64(64), R64(128), R64(192)};
 
-#define CL(c) gw_h1_cls[(uint8_t)(c)]
+#define CL(c)	 gw_h1_cls[(uint8_t)(c)]
+#define LOWER(c) ((c) >= 'A' && (c) <= 'Z' ? (c) | 0x20 : (c))
 
 /* Parse state that is not part of the result. */
 struct pctx {
@@ -85,8 +89,37 @@ scan(const char *p, const char *end, uint8_t bit)
 	return p;
 }
 
-/* Values and targets are the long runs: skip 8 bytes at a time while none is
- * below `lo` (a control, or SP for targets) nor DEL, then finish by table. */
+/*
+ * Values and targets are the long runs. Skip many bytes at once while none
+ * is below `lo` (a control; SP too for targets) nor DEL, and look at a
+ * flagged byte by table: HTAB is allowed in values, so it only costs a step.
+ * SSE2 (x86-64 baseline) takes 16 bytes a step, elsewhere 8 bytes of SWAR.
+ * Loads stay inside [p, end).
+ */
+#if defined(__SSE2__)
+static inline const char *
+scan_text(const char *p, const char *end, uint8_t lo, uint8_t bit)
+{
+	const __m128i vlo = _mm_set1_epi8((char)lo), vdel = _mm_set1_epi8(0x7f);
+
+	while (end - p >= 16) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
+		__m128i ok = _mm_cmpeq_epi8(_mm_max_epu8(x, vlo), x); /* x >= lo, unsigned */
+		unsigned int bad = (unsigned int)_mm_movemask_epi8(ok) ^ 0xffffu;
+
+		bad |= (unsigned int)_mm_movemask_epi8(_mm_cmpeq_epi8(x, vdel));
+		if (bad == 0) {
+			p += 16;
+			continue;
+		}
+		p += __builtin_ctz(bad);
+		if (!(CL(*p) & bit))
+			return p;
+		p++;
+	}
+	return scan(p, end, bit);
+}
+#else
 #define ONES	       0x0101010101010101ull
 #define HIGHS	       0x8080808080808080ull
 #define HAS_LESS(x, n) (((x)-ONES * (n)) & ~(x)&HIGHS)
@@ -99,12 +132,16 @@ scan_text(const char *p, const char *end, uint8_t lo, uint8_t bit)
 
 	while (end - p >= 8) {
 		memcpy(&x, p, 8);
-		if (HAS_LESS(x, lo) | HAS_ZERO(x ^ (ONES * 0x7f)))
-			break;
+		if (HAS_LESS(x, lo) | HAS_ZERO(x ^ (ONES * 0x7f))) {
+			const char *q = scan(p, p + 8, bit);
+			if (q < p + 8)
+				return q;
+		}
 		p += 8;
 	}
 	return scan(p, end, bit);
 }
+#endif
 
 /* Case-insensitive compare of a token with a lowercase literal of letters
  * and '-': 1 on a match, 2 when it matches with '_' for some '-', else 0. */
@@ -380,6 +417,8 @@ field(struct pctx *c, const char *name, size_t nl, const char *v, size_t vl)
 	return 0;
 }
 
+static const char invalid_char[] = "invalid character";
+
 /* Consumes CR LF at *pp: 0, -EAGAIN, or 400. */
 static inline int
 crlf(struct gw_h1_msg *m, const char **pp, const char *end)
@@ -389,7 +428,7 @@ crlf(struct gw_h1_msg *m, const char **pp, const char *end)
 	if (p == end)
 		return -EAGAIN;
 	if (*p != '\r')
-		return bad(m, 400, *p == '\n' ? "bare LF" : "invalid character");
+		return bad(m, 400, *p == '\n' ? "bare LF" : invalid_char);
 	if (++p == end)
 		return -EAGAIN;
 	if (*p != '\n')
@@ -440,7 +479,7 @@ parse_fields(struct pctx *c, const char **pp, const char *end)
 		p = scan_text(p, end, 0x20, GW_H1_C_VALUE);
 		const char *ve = p;
 		if ((r = crlf(m, &p, end)) != 0) {
-			if (r == -EBADMSG && *ve != '\r' && *ve != '\n')
+			if (r == -EBADMSG && m->reason == invalid_char)
 				m->reason = "invalid character in field value";
 			return r;
 		}
@@ -504,7 +543,7 @@ parse_request_line(struct pctx *c, const char **pp, const char *end)
 	p++;
 	if ((r = parse_version(m, &p, end)) != 0)
 		return r;
-	if ((r = crlf(m, &p, end)) == -EBADMSG)
+	if ((r = crlf(m, &p, end)) == -EBADMSG && m->reason == invalid_char)
 		m->reason = "invalid request line";
 	*pp = p;
 	return r;
@@ -536,7 +575,7 @@ parse_status_line(struct pctx *c, const char **pp, const char *end)
 		p = scan_text(s, end, 0x20, GW_H1_C_VALUE);
 	}
 	m->phrase = span(c->buf, s, p);
-	if ((r = crlf(m, &p, end)) == -EBADMSG)
+	if ((r = crlf(m, &p, end)) == -EBADMSG && m->reason == invalid_char)
 		m->reason = "invalid status line";
 	*pp = p;
 	return r;
@@ -554,7 +593,7 @@ mark_conn_opts(const char *buf, struct gw_h1_msg *m)
 				continue;
 			const char *a = buf + o->off, *b = buf + h->name_off;
 			unsigned int k = 0;
-			while (k < o->len && (a[k] | 0x20) == (b[k] | 0x20))
+			while (k < o->len && LOWER(a[k]) == LOWER(b[k]))
 				k++;
 			if (k == o->len)
 				h->flags |= GW_H1_HF_HOP;
@@ -603,7 +642,7 @@ finish(struct pctx *c, bool request, int req_method)
 static void
 reset(struct gw_h1_msg *m)
 {
-	memset(m, 0, offsetof(struct gw_h1_msg, h));
+	memset(m, 0, offsetof(struct gw_h1_msg, conn_opts));
 	memset(m->hidx, GW_H1_NO_HDR, sizeof(m->hidx));
 	m->content_length = -1;
 }
@@ -645,10 +684,10 @@ parse_head(const char *buf, size_t len, size_t prev_len, struct gw_h1_msg *m,
 	int r;
 
 	c.max_headers = lim->max_headers < GW_H1_MAX_HEADERS ? lim->max_headers : GW_H1_MAX_HEADERS;
-	if (prev_len != 0 && prev_len < n && !worth_parsing(buf, n, prev_len))
-		return len >= max ? bad(m, 431, "head too large") : -EAGAIN;
-	if (prev_len != 0 && prev_len >= n)
-		return len >= max ? bad(m, 431, "head too large") : -EAGAIN;
+	/* Below the limit, parse again only when the new bytes could end the head
+	 * or hold an error; at the limit always, so the answer is the whole one. */
+	if (prev_len != 0 && len < max && (prev_len >= len || !worth_parsing(buf, len, prev_len)))
+		return -EAGAIN;
 	reset(m);
 	r = request ? parse_request_line(&c, &p, buf + n) : parse_status_line(&c, &p, buf + n);
 	if (r == 0)

@@ -182,6 +182,8 @@ test_values(void **state)
 				  "X-Empty2:   \r\n"
 				  "X-Tab:\t v\t w \t\r\n"
 				  "X-Obs: caf\xc3\xa9\r\n"
+				  "X-Long: 0123456789abcdef\t0123456789abcdef\xff\xfe"
+				  "0123456789abcdef\r\n"
 				  "Content-Length: 007\r\n"
 				  "\r\n";
 	uint32_t len;
@@ -189,7 +191,7 @@ test_values(void **state)
 
 	(void)state;
 	assert_int_equal(parse_req(S(req)), sizeof(req) - 1);
-	assert_int_equal(M.n_headers, 7);
+	assert_int_equal(M.n_headers, 8);
 	v = gw_h1_value(req, &M, 1, &len);
 	assert_int_equal(len, 6);
 	assert_memory_equal(v, "a b  c", 6);
@@ -199,6 +201,7 @@ test_values(void **state)
 	assert_int_equal(len, 4);
 	assert_memory_equal(v, "v\t w", 4);
 	assert_int_equal(M.h[5].value_len, 5);
+	assert_int_equal(M.h[6].value_len, 51);
 	assert_int_equal(M.body, GW_H1_BODY_LENGTH);
 	assert_int_equal(M.content_length, 7);
 }
@@ -475,7 +478,7 @@ static const struct reject req_rejects[] = {
 	{"obs-fold", S(REQ("X: a\r\n b\r\n")), 400, "obs-fold or whitespace before a field name"},
 	{"obs-fold tab", S(REQ("X: a\r\n\tb\r\n")), 400},
 	{"space before first field", S("GET / HTTP/1.1\r\n Host: a\r\n\r\n"), 400},
-	{"bare LF request line", S("GET / HTTP/1.1\nHost: a\r\n\r\n"), 400},
+	{"bare LF request line", S("GET / HTTP/1.1\nHost: a\r\n\r\n"), 400, "bare LF"},
 	{"bare LF field", S("GET / HTTP/1.1\r\nHost: a\nX: 1\r\n\r\n"), 400, "bare LF"},
 	{"bare LF end", S("GET / HTTP/1.1\r\nHost: a\r\n\n"), 400},
 	{"bare LF leading", S("\nGET / HTTP/1.1\r\nHost: a\r\n\r\n"), 400},
@@ -496,6 +499,17 @@ static const struct reject req_rejects[] = {
 	{"value SOH", S(REQ("X: \x01\r\n")), 400},
 	{"value DEL", S(REQ("X: a\x7f\r\n")), 400, "invalid character in field value"},
 	{"value ESC", S(REQ("X: \x1b[1m\r\n")), 400},
+	/* past 16 bytes, where values and targets are scanned a vector at a time */
+	{"long value DEL", S(REQ("X: 0123456789abcdefghij\x7fklmnopqrstuvwxyz\r\n")), 400},
+	{"long value NUL", S(REQ("X: 0123456789abcdefghijklmnopq\0rstuvwxyz0123456789\r\n")), 400},
+	{"long value VT", S(REQ("X: 0123456789abcdefghijklmnopqrstuvwxyz\x0b\r\n")), 400},
+	{"long value bare LF", S(REQ("X: 0123456789abcdefghijklmnopqrst\nuvwxyz: 1\r\n")), 400},
+	{"long target CTL", S("GET /0123456789abcdefghijklmnop\x01q HTTP/1.1\r\nHost: a\r\n\r\n"),
+	 400},
+	{"long target DEL", S("GET /0123456789abcdefghijklmnop\x7fq HTTP/1.1\r\nHost: a\r\n\r\n"),
+	 400},
+	{"long target tab", S("GET /0123456789abcdefghijklmnop\tq HTTP/1.1\r\nHost: a\r\n\r\n"),
+	 400},
 	/* request line */
 	{"target space", S("GET /a b HTTP/1.1\r\nHost: a\r\n\r\n"), 400},
 	{"target tab", S("GET /a\tb HTTP/1.1\r\nHost: a\r\n\r\n"), 400},
