@@ -9,7 +9,7 @@ BUILD=$ROOT/build-fuzz
 SECS=${MESHGW_FUZZ_SECONDS:-600}
 CC=clang "$ROOT/scripts/build.sh" "$BUILD" -Dfuzz=true -Db_sanitize=address,undefined \
 	-Db_lundef=false
-for h in ${MESHGW_FUZZ_HARNESSES:-fuzz_frame fuzz_tcp fuzz_config fuzz_ctl_proto}; do
+for h in ${MESHGW_FUZZ_HARNESSES:-fuzz_frame fuzz_tcp fuzz_config fuzz_ctl_proto fuzz_h1_request fuzz_h1_response}; do
 	work=$(mktemp -d /tmp/meshgw-$h.XXXXXX)
 	cp -r "$ROOT/tests/fuzz/$h/corpus/." "$work/"
 	dict=$(ls "$ROOT/tests/fuzz/$h/"*.dict | head -1)

@@ -3,7 +3,8 @@
 """Writes the seed corpus of fuzz_h1 (see fuzz_h1.c for the input format: a
 control byte, a split byte, then the message). Standard library only.
 
-    python3 make_corpus.py [outdir]     (default: ./corpus next to this file)
+    python3 make_corpus.py [dir]   (default: tests/fuzz; seeds go to
+    DIR/fuzz_h1_request/corpus and DIR/fuzz_h1_response/corpus)
 """
 import os
 import sys
@@ -121,10 +122,13 @@ def corpus():
 
 
 def main():
-    here = os.path.dirname(os.path.abspath(__file__))
-    out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(here, "corpus")
-    os.makedirs(out, exist_ok=True)
+    # response seeds (resp_*) go to fuzz_h1_response, the rest to fuzz_h1_request
+    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    base = sys.argv[1] if len(sys.argv) > 1 else here
     for name, ctl, split, msg in corpus():
+        side = "fuzz_h1_response" if name.startswith("resp_") else "fuzz_h1_request"
+        out = os.path.join(base, side, "corpus")
+        os.makedirs(out, exist_ok=True)
         with open(os.path.join(out, name), "wb") as f:
             f.write(bytes([ctl, split]) + msg)
 
