@@ -209,6 +209,8 @@ worker_stats(const struct gw_worker *w, json_t *total_drops)
 	add_u64(o, "arp_copy_drops", ws->arp_copy_drops);
 	add_u64(o, "commands", ws->cmds);
 	add_u64(o, "event_drops", ws->event_drops);
+	/* access-log records lost to a full pool or ring (the worker never waits) */
+	add_u64(o, "access_log_drops", __atomic_load_n(&w->alog.drops, __ATOMIC_RELAXED));
 	add_u64(o, "loops", ws->loops);
 	add_u64(o, "busy_cycles", ws->busy_cycles);
 	add_u64(o, "idle_cycles", ws->idle_cycles);

@@ -239,10 +239,13 @@ ssize_t gw_h1_body_feed(struct gw_h1_body *b, const char *p, size_t len);
 #define GW_H1_W_DROP_X_FORWARDED_PROTO 0x08 /* ... x-forwarded-proto */
 #define GW_H1_W_UPGRADE		       0x10 /* pass the upgrade on: keep Upgrade */
 #define GW_H1_W_CLOSE		       0x20 /* Connection: close, not keep-alive */
+#define GW_H1_W_HTTP10                                                                             \
+	0x40 /* request line as HTTP/1.0: for a 1.0 client,                                        \
+	      * so the response is not chunked */
 
 /*
  * Writes the head of m (parsed from buf) as the proxy forwards it: request
- * line as HTTP/1.1, the field lines in order minus hop-by-hop ones
+ * line as HTTP/1.1 (HTTP/1.0 with GW_H1_W_HTTP10), the field lines in order minus hop-by-hop ones
  * (Connection, Keep-Alive, Proxy-Connection, TE, Trailer, Upgrade unless
  * GW_H1_W_UPGRADE, and every name listed in Connection) and minus those the
  * flags drop, then extra[0..n_extra), then "Connection: upgrade" (with

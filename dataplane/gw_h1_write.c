@@ -137,7 +137,10 @@ gw_h1_write_request_head(const char *buf, const struct gw_h1_msg *m,
 	put(&w, buf + m->mtoken.off, m->mtoken.len);
 	PUTS(&w, " ");
 	put(&w, buf + m->target.off, m->target.len);
-	PUTS(&w, " HTTP/1.1\r\n");
+	if (flags & GW_H1_W_HTTP10)
+		PUTS(&w, " HTTP/1.0\r\n");
+	else
+		PUTS(&w, " HTTP/1.1\r\n");
 	return done(&w, out, put_fields(&w, buf, m, extra, n_extra, flags));
 }
 

@@ -438,6 +438,8 @@ rewrite_head(struct hconn *hc, const char *buf, const struct gw_h1_msg *m)
 	extra[n++] = (struct gw_h1_field){"x-forwarded-proto", "http", 17, 4};
 	if (m->upgrade)
 		flags |= GW_H1_W_UPGRADE;
+	if (m->minor == 0)
+		flags |= GW_H1_W_HTTP10; /* a 1.0 client cannot read a chunked response */
 	len = gw_h1_write_request_head(buf, m, extra, n, flags, h->tx, h->tx_size);
 	if (len < 0) {
 		gw_hc_generate(hc, 431, "request head too large", 0, true);

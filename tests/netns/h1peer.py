@@ -257,9 +257,15 @@ class EchoHandler(BaseHTTPRequestHandler):
         sha = hashlib.sha256(b"".join(chunks)).hexdigest()
         self.send_response(200)
         self.send_header("Content-Type", "text/plain")
+        self.send_header("x-body-sha256", sha)
+        if self.request_version == "HTTP/1.0":
+            # RFC 9112 7.1: no chunked to a 1.0 client: the body ends at close
+            self.close_connection = True
+            self.end_headers()
+            self.wfile.write(b"".join(chunks))
+            return
         self.send_header("Transfer-Encoding", "chunked")
         self.send_header("Trailer", "x-trailer-sha256")
-        self.send_header("x-body-sha256", sha)
         self.end_headers()
         for c in chunks:
             self.wfile.write(b"%x\r\n%s\r\n" % (len(c), c))

@@ -167,6 +167,14 @@ REQS=$((REQS + 1))
 r=$(jq -c '.responses[0] | {status, framing, ok: (.body_sha256 == ([.headers[] | select(.[0] | ascii_downcase == "x-body-sha256") | .[1]][0])), trailers}' "$TMP/ch.json")
 say "chunked response: $(jq -c '{status, framing, ok}' <<<"$r"), trailers $(jq -c .trailers <<<"$r")"
 jq -e '.status == 200 and .ok' <<<"$r" >/dev/null || fail "raw chunked response: $r"
+# an HTTP/1.0 client cannot read chunked: its request goes up as 1.0 and the
+# backend answers without chunked framing
+printf 'GET /chunked?n=50 HTTP/1.0\r\nHost: h\r\n\r\n' >"$TMP/ch10.req"
+h1c raw "$VIP" 80 "$TMP/ch10.req" --expect 1 >"$TMP/ch10.json" || fail "raw /chunked 1.0: $(cat "$TMP/ch10.json")"
+REQS=$((REQS + 1))
+r=$(jq -c '.responses[0] | {status, framing, te: ([.headers[] | select(.[0] | ascii_downcase == "transfer-encoding")] | length), ok: (.body_sha256 == ([.headers[] | select(.[0] | ascii_downcase == "x-body-sha256") | .[1]][0]))}' "$TMP/ch10.json")
+say "chunked resource to an HTTP/1.0 client: $r"
+jq -e '.status == 200 and .te == 0 and .ok' <<<"$r" >/dev/null || fail "HTTP/1.0 client got: $r"
 
 # 4. HEAD, then GET on the same connection
 printf 'HEAD /head HTTP/1.1\r\nHost: h\r\n\r\nGET /after-head HTTP/1.1\r\nHost: h\r\n\r\n' >"$TMP/head.req"

@@ -108,6 +108,16 @@ test_request_kept(void **state)
 		   "x-forwarded-for: 2.2.2.2\r\n"
 		   "Connection: close\r\n"
 		   "\r\n");
+	/* a 1.0 client's request goes up as 1.0 (no chunked response for it) */
+	assert_out(gw_h1_write_request_head(req, &M, NULL, 0, GW_H1_W_CLOSE | GW_H1_W_HTTP10, out,
+					    sizeof(out)),
+		   "PUT /x HTTP/1.0\r\n"
+		   "X-Request-Id: keep\r\n"
+		   "Content-Length: 7\r\n"
+		   "X-Forwarded-For: 1.1.1.1\r\n"
+		   "x-forwarded-for: 2.2.2.2\r\n"
+		   "Connection: close\r\n"
+		   "\r\n");
 	/* every x-forwarded-for line goes when the caller gives the value */
 	assert_out(gw_h1_write_request_head(req, &M, NULL, 0, GW_H1_W_DROP_X_FORWARDED_FOR, out,
 					    sizeof(out)),
