@@ -17,6 +17,7 @@
 #include <rte_malloc.h>
 
 #include "gw_http_internal.h"
+#include "gw_log.h"
 
 #define LINGER_US      5000000 /* a closing client gets this long to read and go */
 #define XFF_MAX	       1024
@@ -1058,6 +1059,12 @@ gw_http_create(struct gw_proxy *p, uint32_t max_conns, int socket)
 		TAILQ_INIT(&h->idle[e]);
 	return h;
 nomem:
+	/* the worker reports only that it failed: say what did not fit */
+	GW_LOG(ERROR,
+	       "HTTP proxy: no memory for %u connections (%zu MiB: lower tcp.max_conns or "
+	       "raise eal.memory_mb)",
+	       max_conns,
+	       (size_t)max_conns * (sizeof(struct hconn) + sizeof(struct uconn) + 8) >> 20);
 	gw_http_free(h);
 	errno = ENOMEM;
 	return NULL;
