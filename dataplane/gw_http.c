@@ -29,6 +29,8 @@ const uint64_t gw_http_lat_bounds_us[GW_HTTP_LAT_N - 1] = {GW_HTTP_LAT_BOUNDS};
 
 /* ---- life cycle ------------------------------------------------------------- */
 
+static void log_request(struct hconn *hc);
+
 static struct hconn *
 hc_alloc(struct gw_http *h)
 {
@@ -67,6 +69,8 @@ hc_free(struct hconn *hc)
 	struct gw_http *h = hc->h;
 
 	rte_timer_stop(&hc->timer);
+	if (hc->state == HC_TUNNEL && hc->log.method[0] != '\0')
+		log_request(hc); /* a tunnel's line is written when it ends */
 	if (hc->u != NULL)
 		gw_uc_release(hc->u, false);
 	hc->u = NULL;
@@ -88,8 +92,6 @@ hc_busy(const struct hconn *hc)
 	return hc->state == HC_BODY || hc->state == HC_WAIT || hc->state == HC_TUNNEL ||
 	       (hc->state == HC_HEAD && hc->in_len > 0);
 }
-
-static void log_request(struct hconn *hc);
 
 void
 gw_hc_abort(struct hconn *hc, uint32_t log_flag)
@@ -282,7 +284,8 @@ gw_hc_generate(struct hconn *hc, uint16_t status, const char *reason, uint32_t l
 	hc->u = NULL;
 	if (!(hc->flags & HC_REQ_DONE) || !(hc->flags & HC_KEEP_ALIVE) || h->draining)
 		close = true;
-	m = gw_http_error_response(h->p->pool, status, reason, hc->log.request_id, close);
+	m = gw_http_error_response(h->p->pool, status, reason, hc->log.request_id, close,
+				   hc->method == GW_H1_M_HEAD);
 	if (m == NULL) {
 		h->stats.mbuf_alloc_failures++;
 		gw_hc_abort(hc, 0);
@@ -514,6 +517,8 @@ start_request(struct hconn *hc, const char *buf, uint32_t head_len)
 	hc->bytes_in = head_len;
 	if (m->keep_alive)
 		hc->flags |= HC_KEEP_ALIVE;
+	if (m->upgrade || m->method == GW_H1_M_CONNECT)
+		hc->flags |= HC_UPGRADE_REQ;
 	if (gw_h1_body_init(&hc->body, m, &h->req_lim, h->conf->max_request_body) != 0) {
 		request_id(hc, buf, m);
 		return gw_hc_generate(hc, hc->body.status, hc->body.reason, 0, true) ? 0 : -1;
@@ -544,7 +549,9 @@ start_request(struct hconn *hc, const char *buf, uint32_t head_len)
 	gw_hc_arm(hc);
 	if ((hc->u->flags & UC_REUSED) && hc->state == HC_WAIT && idempotent(hc->method))
 		hc->replay = rte_pktmbuf_clone(head, h->p->pool); /* NULL: no second try */
-	return gw_uc_send(hc->u, head, NULL, 0) ? 1 : -1;
+	gw_uc_send(hc->u, head, NULL, 0);
+	/* on a failed send the request was answered: a pipelined one goes on */
+	return (hc->flags & HC_IN_USE) ? 1 : -1;
 }
 
 bool
@@ -558,6 +565,8 @@ gw_hc_replay(struct hconn *hc)
 	hc->h->stats.upstream_replayed++;
 	gw_hc_uncount(hc);
 	hc->flags |= HC_NO_POOL;
+	if (hc->attempts > 0)
+		hc->attempts--; /* the stale connection was no attempt at this endpoint */
 	if (gw_uc_bind(hc) != 0) {
 		rte_pktmbuf_free(m);
 		return false;
@@ -581,6 +590,12 @@ hc_head(struct hconn *hc)
 	rc = gw_h1_parse_request(buf, len, hc->prev_len, &h->msg, &h->req_lim);
 	if (rc == -EAGAIN) {
 		hc->prev_len = len;
+		if (hc->flags & HC_FIN_IN) {
+			/* a partial head, and no more will come */
+			h->stats.client_aborts++;
+			gw_hc_abort(hc, GW_ALOG_F(CLIENT_RESET));
+			return -1;
+		}
 		return 0;
 	}
 	if (rc < 0) {
@@ -599,8 +614,15 @@ hc_body(struct hconn *hc)
 	uint32_t take = 0;
 	struct rte_mbuf *front;
 
-	if (u == NULL || u->out != NULL || hc->in_len == 0)
+	if (u == NULL || u->out != NULL)
 		return 0;
+	if (hc->in_len == 0) {
+		if (!(hc->flags & HC_FIN_IN))
+			return 0;
+		h->stats.client_aborts++; /* the body ends before its framing does */
+		gw_hc_abort(hc, GW_ALOG_F(CLIENT_RESET));
+		return -1;
+	}
 	for (struct rte_mbuf *s = hc->in; s != NULL && !hc->body.done; s = s->next) {
 		ssize_t r =
 			gw_h1_body_feed(&hc->body, rte_pktmbuf_mtod(s, const char *), s->data_len);
@@ -625,7 +647,8 @@ hc_body(struct hconn *hc)
 		hc->req_end = h->p->now;
 		gw_hc_arm(hc);
 	}
-	return gw_uc_send(u, front, hc->c, take) ? 1 : -1;
+	gw_uc_send(u, front, hc->c, take);
+	return (hc->flags & HC_IN_USE) ? 1 : -1;
 }
 
 /* After an upgrade: whatever the client sends goes up as it is. */
@@ -640,7 +663,20 @@ hc_tunnel(struct hconn *hc)
 	hc->in = NULL;
 	hc->in_len = 0;
 	hc->bytes_in += n;
-	return gw_uc_send(hc->u, m, hc->c, n) ? 1 : -1;
+	gw_uc_send(hc->u, m, hc->c, n);
+	return (hc->flags & HC_IN_USE) ? 1 : -1;
+}
+
+void
+gw_hc_tunnel_eof(struct hconn *hc)
+{
+	struct uconn *u = hc->u;
+
+	if (hc->state == HC_TUNNEL && (hc->flags & HC_FIN_IN) && hc->in_len == 0 && u != NULL &&
+	    u->c != NULL && u->out == NULL && !(u->flags & UC_SHUT)) {
+		u->flags |= UC_SHUT;
+		stk_conn_shutdown(u->c);
+	}
 }
 
 void
@@ -666,8 +702,10 @@ gw_hc_run(struct hconn *hc)
 			rc = 0;
 		}
 	}
-	if (hc->flags & HC_IN_USE)
+	if (hc->flags & HC_IN_USE) {
 		hc->flags &= ~HC_IN_RUN;
+		gw_hc_tunnel_eof(hc);
+	}
 }
 
 void
@@ -693,9 +731,11 @@ gw_hc_request_done(struct hconn *hc)
 	log_request(hc);
 	gw_hc_uncount(hc);
 	if (hc->state == HC_BODY || !(hc->flags & HC_KEEP_ALIVE) || h->draining ||
+	    ((hc->flags & HC_FIN_IN) && hc->in_len == 0) ||
 	    (max_dur > 0 && p->now - hc->conn_start >= us_to_tsc(p, max_dur)))
 		hc->flags |= HC_CLOSE_AFTER;
-	hc->flags &= ~(HC_RESP_STARTED | HC_REQ_DONE | HC_KEEP_ALIVE | HC_NO_POOL);
+	hc->flags &= ~(HC_RESP_STARTED | HC_REQ_DONE | HC_KEEP_ALIVE | HC_NO_POOL | HC_UPGRADE_REQ);
+	hc->method = 0;
 	rte_pktmbuf_free(hc->replay);
 	hc->replay = NULL;
 	hc->ep = -1;
@@ -893,6 +933,9 @@ hc_writable(void *ctx, struct stk_conn *c)
 		gw_hc_run(hc);
 }
 
+/* The client sent FIN: what it sent before is still served (a complete
+ * request, pipelined ones too); a head or body cut short is an abort once
+ * its bytes have been looked at (hc_head, hc_body). */
 static void
 hc_peer_closed(void *ctx, struct stk_conn *c)
 {
@@ -900,33 +943,14 @@ hc_peer_closed(void *ctx, struct stk_conn *c)
 
 	(void)c;
 	hc->flags |= HC_FIN_IN;
-	switch (hc->state) {
-	case HC_HEAD:
-		if (hc->in_len > 0) {
-			/* a partial head, and no more will come */
-			hc->h->stats.client_aborts++;
-			gw_hc_abort(hc, GW_ALOG_F(CLIENT_RESET));
-		} else {
-			hc->flags |= HC_CLOSE_AFTER;
-			hc->state = HC_CLOSING;
-			hc_shut_if_done(hc);
-		}
-		break;
-	case HC_BODY:
-		hc->h->stats.client_aborts++;
-		gw_hc_abort(hc, GW_ALOG_F(CLIENT_RESET));
-		break;
-	case HC_TUNNEL:
-		if (hc->u != NULL && hc->u->c != NULL && hc->in_len == 0)
-			stk_conn_shutdown(hc->u->c);
-		break;
-	case HC_WAIT:
-		/* the client half-closed after its request: it gets the response */
+	if (hc->state == HC_HEAD && hc->in_len == 0) {
 		hc->flags |= HC_CLOSE_AFTER;
-		break;
-	default:
-		break;
+		hc->state = HC_CLOSING;
+		hc_shut_if_done(hc);
+		return;
 	}
+	if (hc->state == HC_HEAD || hc->state == HC_BODY || hc->state == HC_TUNNEL)
+		gw_hc_run(hc);
 }
 
 static void

@@ -144,7 +144,7 @@ gw_http_status_text(uint16_t status)
 
 struct rte_mbuf *
 gw_http_error_response(struct rte_mempool *pool, uint16_t status, const char *reason,
-		       const char *request_id, bool close)
+		       const char *request_id, bool close, bool head_only)
 {
 	char body[160], head[512];
 	int bl, hl;
@@ -157,7 +157,7 @@ gw_http_error_response(struct rte_mempool *pool, uint16_t status, const char *re
 		      "connection: %s\r\n%s%s%s\r\n%.*s",
 		      status, gw_http_status_text(status), bl, close ? "close" : "keep-alive",
 		      request_id[0] ? "x-request-id: " : "", request_id,
-		      request_id[0] ? "\r\n" : "", bl, body);
+		      request_id[0] ? "\r\n" : "", head_only ? 0 : bl, body); /* HEAD: no body */
 	if (hl < 0 || hl >= (int)sizeof(head))
 		return NULL;
 	return gw_chain_from(pool, head, (uint32_t)hl);

@@ -37,15 +37,16 @@ enum hc_state {
 };
 
 #define HC_IN_USE	(1u << 0)
-#define HC_FIN_IN	(1u << 1) /* the client sent FIN */
-#define HC_CLOSE_AFTER	(1u << 2) /* close once the current response is out */
-#define HC_RESP_STARTED (1u << 3) /* bytes of the response went to the client */
-#define HC_REQ_DONE	(1u << 4) /* the whole request was read */
-#define HC_KEEP_ALIVE	(1u << 5) /* the client's request allows keep-alive */
-#define HC_COUNTED	(1u << 6) /* counted in active requests (cluster, endpoint) */
-#define HC_SHUT		(1u << 7) /* our FIN queued */
-#define HC_IN_RUN	(1u << 8) /* inside gw_hc_run (no re-entry) */
-#define HC_NO_POOL	(1u << 9) /* this request takes a new upstream connection */
+#define HC_FIN_IN	(1u << 1)  /* the client sent FIN */
+#define HC_CLOSE_AFTER	(1u << 2)  /* close once the current response is out */
+#define HC_RESP_STARTED (1u << 3)  /* bytes of the response went to the client */
+#define HC_REQ_DONE	(1u << 4)  /* the whole request was read */
+#define HC_KEEP_ALIVE	(1u << 5)  /* the client's request allows keep-alive */
+#define HC_COUNTED	(1u << 6)  /* counted in active requests (cluster, endpoint) */
+#define HC_SHUT		(1u << 7)  /* our FIN queued */
+#define HC_IN_RUN	(1u << 8)  /* inside gw_hc_run (no re-entry) */
+#define HC_NO_POOL	(1u << 9)  /* this request takes a new upstream connection */
+#define HC_UPGRADE_REQ	(1u << 10) /* the request asked for an upgrade */
 
 struct uconn;
 
@@ -89,6 +90,8 @@ enum uc_state {
 #define UC_HEAD_DONE (1u << 1) /* the final response head went to the client */
 #define UC_REUSABLE  (1u << 2) /* the response allows keep-alive */
 #define UC_REUSED    (1u << 3) /* taken from the pool for this request */
+#define UC_FIN_IN    (1u << 4) /* the endpoint sent FIN */
+#define UC_SHUT	     (1u << 5) /* our FIN queued (a tunnel the client ended) */
 
 struct uconn {
 	struct gw_http *h;
@@ -145,6 +148,8 @@ void gw_hc_request_done(struct hconn *hc);
  * was not read completely. False when hc is gone. */
 bool gw_hc_generate(struct hconn *hc, uint16_t status, const char *reason, uint32_t log_flag,
 		    bool close);
+/* The end of a tunnel's client direction: FIN upstream once all is sent. */
+void gw_hc_tunnel_eof(struct hconn *hc);
 /* Resets the client and frees hc (the bound upstream, if any, is closed). */
 void gw_hc_abort(struct hconn *hc, uint32_t log_flag);
 /* The pooled connection of hc's request was gone before any byte of the
@@ -185,9 +190,11 @@ struct rte_mbuf *gw_chain_split(struct rte_mempool *pool, struct rte_mbuf **head
 				uint32_t n);
 /* A chain holding buf[0..len). NULL when the pool is empty. */
 struct rte_mbuf *gw_chain_from(struct rte_mempool *pool, const char *buf, uint32_t len);
-/* The response the gateway sends for status: a chain, or NULL. */
+/* The response the gateway sends for status (head: to a HEAD request, so
+ * without its body, RFC 9110 9.3.2): a chain, or NULL. */
 struct rte_mbuf *gw_http_error_response(struct rte_mempool *pool, uint16_t status,
-					const char *reason, const char *request_id, bool close);
+					const char *reason, const char *request_id, bool close,
+					bool head);
 /* The reason phrase of status. */
 const char *gw_http_status_text(uint16_t status);
 

@@ -47,6 +47,30 @@ idle_remove(struct uconn *u)
 	h->stats.upstream_idle--;
 }
 
+/* u lets go of its request: what each side holds of the other's input is
+ * accounted as taken now (its window reopens: the bytes are in the chain
+ * that holds them, or are dropped with it), and the links go. */
+static void
+uc_detach(struct uconn *u)
+{
+	struct hconn *hc = u->hc;
+
+	if (hc == NULL)
+		return;
+	if (hc->out_src != NULL && hc->out_src == u->c) {
+		if (hc->out_consume > 0)
+			stk_conn_consumed(u->c, hc->out_consume);
+		hc->out_src = NULL;
+		hc->out_consume = 0;
+	}
+	if (u->out_src != NULL && u->out_src == hc->c && u->out_consume > 0)
+		stk_conn_consumed(hc->c, u->out_consume);
+	u->out_src = NULL;
+	u->out_consume = 0;
+	hc->u = NULL;
+	u->hc = NULL;
+}
+
 static void
 uc_free(struct uconn *u)
 {
@@ -57,10 +81,7 @@ uc_free(struct uconn *u)
 		idle_remove(u);
 	if (u->state == UC_CONNECTING)
 		h->p->cl_stats[u->cluster].pending--;
-	if (u->hc != NULL && u->hc->out_src == u->c)
-		u->hc->out_src = NULL;
-	if (u->hc != NULL)
-		u->hc->u = NULL;
+	uc_detach(u);
 	rte_pktmbuf_free(u->in);
 	rte_pktmbuf_free(u->out);
 	u->in = u->out = NULL;
@@ -82,11 +103,7 @@ uc_close(struct uconn *u, bool reset)
 		reset = true; /* nothing to say goodbye to */
 	}
 	u->state = UC_DONE;
-	if (u->hc != NULL && u->hc->out_src == c)
-		u->hc->out_src = NULL;
-	if (u->hc != NULL)
-		u->hc->u = NULL;
-	u->hc = NULL;
+	uc_detach(u);
 	rte_pktmbuf_free(u->in);
 	rte_pktmbuf_free(u->out);
 	u->in = u->out = NULL;
@@ -107,12 +124,7 @@ gw_uc_release(struct uconn *u, bool reusable)
 {
 	struct gw_http *h = u->h;
 
-	if (u->hc != NULL) {
-		if (u->hc->out_src == u->c)
-			u->hc->out_src = NULL;
-		u->hc->u = NULL;
-	}
-	u->hc = NULL;
+	uc_detach(u);
 	if (!reusable || h->draining || u->state != UC_ACTIVE) {
 		uc_close(u, !reusable && u->state == UC_ACTIVE && !(u->flags & UC_HEAD_DONE));
 		return;
@@ -269,7 +281,10 @@ connect_failed(struct uconn *u, bool timeout)
 		p->stats.upstream_connect_timeouts++;
 	p->ep_stats[u->ep].connect_failures++;
 	gw_proxy_ep_failed(p, u->cluster, u->ep);
+	/* what u held goes with the request to the next attempt */
 	u->out = NULL;
+	u->out_src = NULL;
+	u->out_consume = 0;
 	if (hc != NULL)
 		gw_hc_uncount(hc);
 	uc_close(u, true);
@@ -279,6 +294,8 @@ connect_failed(struct uconn *u, bool timeout)
 	}
 	rc = gw_uc_bind(hc);
 	if (rc != 0) {
+		if (src != NULL && src == hc->c && consume > 0)
+			stk_conn_consumed(src, consume);
 		rte_pktmbuf_free(m);
 		flag = GW_ALOG_F(CONNECT_FAILED);
 		gw_hc_generate(hc, 503,
@@ -323,6 +340,8 @@ uc_flush(struct uconn *u)
 	if (rc != 0) {
 		struct hconn *hc = u->hc;
 
+		if (hc != NULL && src != NULL && src == hc->c && consume > 0)
+			stk_conn_consumed(src, consume); /* dropped: the window reopens */
 		rte_pktmbuf_free(m);
 		uc_close(u, true);
 		if (hc != NULL)
@@ -455,7 +474,7 @@ uc_head(struct uconn *u)
 	const struct gw_h1_msg *m = &h->msg;
 	const char *buf;
 	unsigned int flags = 0;
-	bool close;
+	bool close, upgrade;
 	int rc;
 
 	if (len == 0)
@@ -477,6 +496,12 @@ uc_head(struct uconn *u)
 		h->svc[hc->service].responses[0]++;
 		return forward_head(u, buf, (uint32_t)rc, 0) ? 1 : -1;
 	}
+	if (m->code == 101 && !(hc->flags & HC_UPGRADE_REQ)) {
+		/* a tunnel nobody asked for would carry unparsed requests */
+		uc_close(u, true);
+		gw_hc_generate(hc, 502, "unsolicited 101", 0, false);
+		return -1;
+	}
 	hc->log.status = m->code;
 	close = !(hc->flags & HC_KEEP_ALIVE) || (hc->flags & HC_CLOSE_AFTER) || h->draining ||
 		m->body == GW_H1_BODY_CLOSE || hc->state == HC_BODY;
@@ -496,9 +521,16 @@ uc_head(struct uconn *u)
 		hc->log.flags |= GW_ALOG_F(UPGRADE);
 		hc->state = HC_TUNNEL;
 	}
+	upgrade = m->upgrade; /* h->msg is reused by a parse the send may cause */
 	if (!forward_head(u, buf, (uint32_t)rc, flags))
 		return -1;
-	if (!m->upgrade && (u->body.kind == GW_H1_BODY_NONE || u->body.done)) {
+	if (upgrade) {
+		/* what the client sent after its request goes up now */
+		if (hc->in_len > 0)
+			gw_hc_run(hc);
+		return (u->flags & UC_IN_USE) && u->hc == hc ? 1 : -1;
+	}
+	if (u->body.kind == GW_H1_BODY_NONE || u->body.done) {
 		response_done(u);
 		return -1;
 	}
@@ -555,17 +587,47 @@ uc_body(struct uconn *u)
 	return 1;
 }
 
+/* The endpoint sent FIN and what it sent before has gone on: a tunnel
+ * half-closes towards the client, a close-delimited response ends, anything
+ * else was cut short. */
+static void
+uc_eof(struct uconn *u)
+{
+	struct hconn *hc = u->hc;
+
+	if (hc == NULL || !(u->flags & UC_FIN_IN) || hc->out != NULL)
+		return;
+	if (hc->state == HC_TUNNEL) {
+		if (u->in_len == 0 && hc->c != NULL && !(hc->flags & HC_SHUT)) {
+			hc->flags |= HC_SHUT;
+			stk_conn_shutdown(hc->c);
+		}
+		return;
+	}
+	if ((u->flags & UC_HEAD_DONE) && u->in_len > 0)
+		return; /* uc_body still has bytes for the client */
+	if ((u->flags & UC_HEAD_DONE) && u->body.kind == GW_H1_BODY_CLOSE) {
+		u->body.done = true;
+		response_done(u);
+		return;
+	}
+	upstream_lost(u, false);
+}
+
 void
 gw_uc_run(struct uconn *u)
 {
 	int rc = 1;
 
-	while (rc > 0 && u->hc != NULL && u->hc->out == NULL) {
-		if (!(u->flags & UC_HEAD_DONE))
-			rc = uc_head(u);
-		else
-			rc = uc_body(u);
+	while (rc > 0) {
+		if (u->hc == NULL)
+			return;
+		if (u->hc->out != NULL)
+			break;
+		rc = (u->flags & UC_HEAD_DONE) ? uc_body(u) : uc_head(u);
 	}
+	if (rc >= 0)
+		uc_eof(u);
 }
 
 /* ---- stack callbacks --------------------------------------------------------------- */
@@ -625,7 +687,6 @@ static void
 uc_peer_closed(void *ctx, struct stk_conn *c)
 {
 	struct uconn *u = ctx;
-	struct hconn *hc = u->hc;
 
 	(void)c;
 	if (u->state == UC_IDLE) {
@@ -633,24 +694,10 @@ uc_peer_closed(void *ctx, struct stk_conn *c)
 		uc_close(u, false);
 		return;
 	}
-	if (hc == NULL || u->state != UC_ACTIVE)
-		return;
+	u->flags |= UC_FIN_IN;
 	u->flags &= ~UC_REUSABLE;
-	gw_uc_run(u);
-	if (u->hc != hc || !(hc->flags & HC_IN_USE))
-		return;
-	if (hc->state == HC_TUNNEL) {
-		if (u->in_len == 0 && hc->c != NULL)
-			stk_conn_shutdown(hc->c);
-		return;
-	}
-	if ((u->flags & UC_HEAD_DONE) && u->body.kind == GW_H1_BODY_CLOSE && u->in_len == 0) {
-		u->body.done = true;
-		response_done(u);
-		return;
-	}
-	if (u->in_len == 0 || !(u->flags & UC_HEAD_DONE))
-		upstream_lost(u, false);
+	if (u->hc != NULL && u->state == UC_ACTIVE)
+		gw_uc_run(u);
 }
 
 static void
@@ -678,10 +725,7 @@ uc_reset(void *ctx, struct stk_conn *c, int err)
 			h->stats.upstream_aborts++;
 			h->p->ep_stats[u->ep].resets++;
 			gw_proxy_ep_failed(h->p, u->cluster, u->ep);
-			hc->u = NULL;
-			u->hc = NULL;
-			if (hc->out_src == u->c)
-				hc->out_src = NULL;
+			uc_detach(u);
 			if (u->in_len == 0 && !(u->flags & UC_HEAD_DONE) && gw_hc_replay(hc))
 				return;
 			if (hc->flags & HC_RESP_STARTED)
@@ -701,7 +745,28 @@ uc_closed(void *ctx, struct stk_conn *c)
 	(void)c;
 	if (!(u->flags & UC_IN_USE))
 		return;
+	if (u->hc != NULL && u->hc->out_src == c) {
+		u->hc->out_src = NULL; /* nothing left to reopen */
+		u->hc->out_consume = 0;
+	}
 	u->c = NULL;
+	if (u->state == UC_ACTIVE && u->hc != NULL && u->hc->state == HC_TUNNEL) {
+		/* both directions ended: what the client has not taken yet still
+		 * goes, then the client connection closes */
+		struct hconn *hc = u->hc;
+		uint32_t len = hc->out != NULL ? rte_pktmbuf_pkt_len(hc->out) : 0;
+
+		if (u->in != NULL && gw_chain_append(&hc->out, &len, u->in) != 0)
+			u->h->stats.upstream_aborts++; /* freed: past the segment limit */
+		u->in = NULL;
+		u->in_len = 0;
+		u->state = UC_DONE;
+		uc_free(u);
+		hc->flags |= HC_CLOSE_AFTER;
+		gw_hc_request_done(hc);
+		gw_hc_flush(hc);
+		return;
+	}
 	if (u->state == UC_ACTIVE && u->hc != NULL) {
 		upstream_lost(u, false); /* frees u */
 		return;

@@ -25,6 +25,8 @@
 #  10. a request pipelined behind a 502 is answered after it;
 #  11. a GET on a pooled connection the backend drops unanswered is sent
 #      again on a new connection (upstream_replayed), the client sees 200;
+#  12. a pooled connection gets its receive window back after responses
+#      that ended while the client was still reading them;
 #   and the backend never gets a request the gateway rejected.
 #
 #   $PEER (client) ── bridge ── meshgw  VIP $NET.100:80 (http) → backend 1
@@ -290,6 +292,22 @@ send stale2 "$VIP" --expect 1 --timeout 3
 say "stale pooled connection: $(show stale2); upstream_replayed $(($(http_stat upstream_replayed) - r0))"
 [ "$(statuses stale2)" = '[200]' ] || fail "a GET on a stale pooled connection: $(show stale2) (expected 200)"
 [ "$(($(http_stat upstream_replayed) - r0))" -eq 1 ] || fail "upstream_replayed did not count the second try"
+
+# 12. slow clients of big responses on one pooled connection: the last bytes
+# of each were still queued for the client when the response ended; the
+# pooled connection must get its window back (else it shrinks per response
+# and the next request on it stalls). Ten 2 MiB responses to a client reading
+# at 8 MB/s, each on the connection the last one left in the pool, then the
+# idle pooled connection's receive window is whole again.
+for i in $(seq 10); do
+	code=$(in_peer curl -s -o /dev/null -w '%{http_code}' --limit-rate 8M --max-time 10 \
+		"http://$VIP/big?bytes=$((2 << 20))") || true
+	[ "$code" = 200 ] || fail "slow big response $i: $code"
+done
+wnd=$(ctl_json conns | jq -c '[.connections[] | select(.proxy.leg == "upstream") | .rcv_wnd]')
+say "after ten slow 2 MiB responses: pooled upstream rcv_wnd $wnd; reused $(http_stat upstream_reused)"
+jq -e 'length >= 1 and all(.[]; . >= 65535)' <<<"$wnd" >/dev/null ||
+	fail "a pooled connection lost its receive window: $wnd"
 
 mg_http_end
 mg_stop
