@@ -416,26 +416,43 @@ response_done(struct uconn *u)
 		gw_hc_run(hc);
 }
 
-/* The endpoint went away (reset or FIN) before the response was complete. */
+/* Counts u's loss and answers its client hc (already detached from u): the
+ * request goes again when the pooled connection was silent (no byte of a
+ * response), else the client gets a 502, or a reset once its response began. */
 static void
-upstream_lost(struct uconn *u, bool reset)
+lost(struct uconn *u, struct hconn *hc, bool quiet, bool reset)
 {
 	struct gw_http *h = u->h;
-	struct hconn *hc = u->hc;
-	bool silent = u->in_len == 0 && !(u->flags & UC_HEAD_DONE);
 
 	h->stats.upstream_aborts++;
 	h->p->ep_stats[u->ep].resets++;
 	if (reset)
 		gw_proxy_ep_failed(h->p, u->cluster, u->ep);
-	uc_close(u, true);
-	if (hc == NULL || (silent && gw_hc_replay(hc)))
+	if (hc == NULL || (quiet && gw_hc_replay(hc)))
 		return;
 	if (hc->flags & HC_RESP_STARTED)
 		gw_hc_abort(hc, GW_ALOG_F(UPSTREAM_RESET));
 	else
 		gw_hc_generate(hc, 502, reset ? "upstream reset" : "upstream closed early",
 			       GW_ALOG_F(UPSTREAM_RESET), false);
+}
+
+static bool
+silent(const struct uconn *u)
+{
+	return u->in_len == 0 && !(u->flags & UC_HEAD_DONE);
+}
+
+/* The endpoint went away (reset or FIN) before the response was complete:
+ * u is closed now. */
+static void
+upstream_lost(struct uconn *u, bool reset)
+{
+	struct hconn *hc = u->hc;
+	bool quiet = silent(u);
+
+	uc_close(u, true);
+	lost(u, hc, quiet, reset);
 }
 
 /* Writes and sends the head just parsed from buf (head_len bytes of in). */
@@ -716,23 +733,13 @@ uc_reset(void *ctx, struct stk_conn *c, int err)
 		return;
 	}
 	if (u->state == UC_ACTIVE) {
+		/* u itself goes at `closed`, which follows */
 		struct hconn *hc = u->hc;
 
 		u->state = UC_DONE;
 		if (hc != NULL) {
-			struct gw_http *h = u->h;
-
-			h->stats.upstream_aborts++;
-			h->p->ep_stats[u->ep].resets++;
-			gw_proxy_ep_failed(h->p, u->cluster, u->ep);
 			uc_detach(u);
-			if (u->in_len == 0 && !(u->flags & UC_HEAD_DONE) && gw_hc_replay(hc))
-				return;
-			if (hc->flags & HC_RESP_STARTED)
-				gw_hc_abort(hc, GW_ALOG_F(UPSTREAM_RESET));
-			else
-				gw_hc_generate(hc, 502, "upstream reset", GW_ALOG_F(UPSTREAM_RESET),
-					       false);
+			lost(u, hc, silent(u), true);
 		}
 	}
 }
