@@ -94,6 +94,13 @@ ctl_config_defaults(struct ctl_config *c)
 	c->log.level = CTL_LOG_INFO;
 }
 
+void
+ctl_config_release(struct ctl_config *c)
+{
+	ctl_rtables_free(c->rtables);
+	c->rtables = NULL;
+}
+
 /* Checks that need the whole file: required groups, then cross references. */
 static int
 finish(struct cfg_parse *ps, const config_setting_t *root)
@@ -152,6 +159,8 @@ ctl_config_load_string(const char *text, const char *name, struct ctl_config *ou
 	rc = parse(&ps, text);
 	if (rc == 0)
 		memcpy(out, ps.c, sizeof(*out));
+	else
+		ctl_rtables_free(ps.c->rtables);
 	free(ps.c);
 	ps.c = NULL;
 	return rc;

@@ -7,8 +7,10 @@
  * misspelt keys, types, ranges, cross references (a route's port), and the MTU
  * a PMD can carry. Every error names file, line and what was expected:
  *     meshgw.conf:12: unknown setting 'wokers'
- * The result is a plain value struct (fixed arrays, no pointers to free), so
- * the control thread can build snapshots from it and throw it away.
+ * The result is a plain value struct (fixed arrays) except for the HTTP
+ * route tables, which can hold thousands of routes: they live in one heap
+ * object (struct ctl_rtables) the config points to and owns; release it with
+ * ctl_config_release(). Copying a struct ctl_config copies the pointer only.
  * Addresses are host byte order. Durations are stored in microseconds.
  */
 #ifndef MESHGW_CTL_CONFIG_H
@@ -191,6 +193,7 @@ struct ctl_service_conf {
 	struct ctl_vip_conf vips[CTL_MAX_SERVICE_VIPS]; /* "10.96.0.10:80" */
 	unsigned int n_vips;
 	unsigned int cluster;	    /* index into clusters[] (resolved from the name) */
+	unsigned int route_table;   /* 1 + index into rtables->tables; 0: none (cluster) */
 	enum ctl_protocol protocol; /* default tcp */
 	int line;
 };
@@ -213,6 +216,17 @@ struct ctl_outlier_conf {
 	uint64_t base_ejection_us;     /* "30s" */
 	uint64_t max_ejection_us;      /* cap on the growing time, "300s" */
 	uint32_t max_ejection_percent; /* default 10 (at least one endpoint may go) */
+	/* HTTP services: consecutive responses that count as failures */
+	uint32_t consecutive_5xx;	     /* any 5xx, default 5; 0: off */
+	uint32_t consecutive_gateway_errors; /* 502, 503, 504 (ours or the endpoint's), default 5; 0: off */
+};
+
+/* HTTP retries per cluster (Envoy's retry budget): retries in flight may be
+ * at most percent of the cluster's active requests, but min_concurrency are
+ * always allowed. Enforced per worker. */
+struct ctl_retry_budget_conf {
+	uint32_t percent;	  /* default 20 */
+	uint32_t min_concurrency; /* default 3 */
 };
 
 /* Locality: endpoints on this node first, then this zone, then the rest;
@@ -236,6 +250,7 @@ struct ctl_cluster_conf {
 	bool proxy_protocol;	     /* PROXY protocol v2 header towards endpoints */
 	struct ctl_outlier_conf outlier;
 	struct ctl_locality_conf locality;
+	struct ctl_retry_budget_conf retry_budget;
 	unsigned int first_endpoint; /* endpoints[first_endpoint .. + n_endpoints) */
 	unsigned int n_endpoints;
 	int line;
@@ -255,6 +270,126 @@ struct ctl_http_conf {
 	uint32_t upstream_max_idle; /* idle upstream connections per worker and endpoint, 64 */
 	uint64_t upstream_idle_timeout_us; /* "30s" */
 	double access_log_sample;	   /* share of requests logged, 1.0 (errors: always) */
+};
+
+/*
+ * HTTP route tables (README "route_tables"). A service with protocol "http"
+ * sends to a cluster or to a route table: an ordered list of routes, the
+ * first whose every matcher matches the request wins. Strings are
+ * NUL-terminated heap copies owned by the struct ctl_rtables.
+ */
+#define CTL_MAX_ROUTE_TABLES	 64
+#define CTL_MAX_HTTP_ROUTES	 16384 /* over every table */
+#define CTL_MAX_ROUTE_HEADERS	 4     /* header matchers per route (GW_ROUTE_MAX_HEADERS) */
+#define CTL_MAX_WEIGHTED	 16    /* clusters of one weighted_clusters */
+#define CTL_MAX_HEADER_EDITS	 8     /* each of the four add/remove lists */
+#define CTL_MAX_RETRY_STATUSES	 8
+#define CTL_ROUTE_HOST_MAX	 255
+#define CTL_ROUTE_PATH_MAX	 2048
+#define CTL_ROUTE_REGEX_MAX	 4096
+#define CTL_ROUTE_HNAME_MAX	 64
+#define CTL_ROUTE_HVALUE_MAX	 1024
+#define CTL_ROUTE_BODY_MAX	 4096
+
+/* How a field is matched (the same values as enum gw_route_kind). */
+enum ctl_match_kind {
+	CTL_MATCH_ANY = 0,
+	CTL_MATCH_EXACT,   /* host, path, header value */
+	CTL_MATCH_PREFIX,  /* path_prefix */
+	CTL_MATCH_SUFFIX,  /* host "*.example.com" */
+	CTL_MATCH_REGEX,   /* path_regex, header regex: full match */
+	CTL_MATCH_PRESENT, /* header present = true */
+};
+
+struct ctl_str_match {
+	enum ctl_match_kind kind;
+	char *value; /* NULL for ANY and PRESENT */
+};
+
+struct ctl_hdr_match {
+	char *name; /* lower-cased */
+	struct ctl_str_match m;
+};
+
+enum ctl_route_action {
+	CTL_ACT_CLUSTER,   /* cluster = "name" (weighted_clusters with one entry) */
+	CTL_ACT_WEIGHTED,  /* weighted_clusters = ( { cluster, weight } ... ) */
+	CTL_ACT_REDIRECT,  /* redirect = { location, status } */
+	CTL_ACT_DIRECT,	   /* direct_response = { status, body } */
+};
+
+struct ctl_weighted {
+	unsigned int cluster; /* index into clusters[] */
+	uint32_t weight;      /* 1..10000 */
+};
+
+struct ctl_header_edit {
+	char *name;  /* lower-cased token */
+	char *value; /* NULL in a remove list */
+};
+
+/* retries.on */
+#define CTL_RETRY_CONNECT_FAILURE  (1u << 0) /* no connection to the endpoint */
+#define CTL_RETRY_RESET		   (1u << 1) /* the endpoint reset or closed before a response */
+#define CTL_RETRY_5XX		   (1u << 2) /* any 5xx response (and what connect/reset cover) */
+#define CTL_RETRY_GATEWAY_ERROR	   (1u << 3) /* 502, 503, 504 (and connect/reset) */
+#define CTL_RETRY_RETRIABLE_STATUS (1u << 4) /* a status listed in statuses */
+
+struct ctl_retry_conf {
+	uint32_t on;	    /* CTL_RETRY_* */
+	uint32_t count;	    /* retries after the first try, default 1, max 10 */
+	uint64_t per_try_timeout_us; /* 0 (default): only the route's timeout */
+	uint64_t backoff_base_us;    /* default 25ms */
+	uint64_t backoff_max_us;     /* default 10 x base */
+	uint16_t statuses[CTL_MAX_RETRY_STATUSES];
+	unsigned int n_statuses;
+};
+
+/* Fault injection: shares in parts per million of requests. */
+struct ctl_fault_conf {
+	uint64_t delay_us;
+	uint32_t delay_ppm;
+	uint16_t abort_status; /* 200..599 */
+	uint32_t abort_ppm;
+};
+
+struct ctl_http_route {
+	char name[CTL_NAME_MAX]; /* default "<index>" within the table */
+	int line;
+	struct ctl_str_match host, path;
+	char *method; /* NULL: any */
+	struct ctl_hdr_match headers[CTL_MAX_ROUTE_HEADERS];
+	unsigned int n_headers;
+
+	enum ctl_route_action action;
+	struct ctl_weighted clusters[CTL_MAX_WEIGHTED]; /* CLUSTER: [0] */
+	unsigned int n_clusters;
+	uint16_t status;  /* REDIRECT (301, 302 default, 303, 307, 308), DIRECT */
+	char *location;	  /* REDIRECT */
+	char *body;	  /* DIRECT: may be NULL (empty body) */
+	char *prefix_rewrite; /* NULL: none; only with a path_prefix match */
+	struct ctl_header_edit req_add[CTL_MAX_HEADER_EDITS], req_remove[CTL_MAX_HEADER_EDITS];
+	struct ctl_header_edit resp_add[CTL_MAX_HEADER_EDITS], resp_remove[CTL_MAX_HEADER_EDITS];
+	unsigned int n_req_add, n_req_remove, n_resp_add, n_resp_remove;
+	uint64_t timeout_us; /* 0: http.request_timeout */
+	bool has_retries;
+	struct ctl_retry_conf retries;
+	bool has_fault;
+	struct ctl_fault_conf fault;
+};
+
+struct ctl_route_table_conf {
+	char name[CTL_NAME_MAX];
+	unsigned int first_route; /* rtables->routes[first_route .. + n_routes) */
+	unsigned int n_routes;	  /* 1..CTL_MAX_HTTP_ROUTES */
+	int line;
+};
+
+struct ctl_rtables {
+	struct ctl_route_table_conf tables[CTL_MAX_ROUTE_TABLES];
+	unsigned int n_tables;
+	struct ctl_http_route *routes; /* n_routes of them, table after table */
+	unsigned int n_routes, cap_routes;
 };
 
 struct ctl_ctl_conf {
@@ -292,6 +427,7 @@ struct ctl_config {
 	unsigned int n_clusters;
 	struct ctl_endpoint_conf endpoints[CTL_MAX_ENDPOINTS];
 	unsigned int n_endpoints;
+	struct ctl_rtables *rtables; /* NULL: no route_tables group; owned */
 	struct ctl_ctl_conf ctl;
 	struct ctl_admin_conf admin;
 	struct ctl_log_conf log;
@@ -300,7 +436,13 @@ struct ctl_config {
 /* Fills every field with its default. */
 void ctl_config_defaults(struct ctl_config *c);
 
-/* Loads and validates a file. 0, or -EINVAL with "file:line: message" in err
+/* Frees what c owns (the route tables) and clears those pointers. */
+void ctl_config_release(struct ctl_config *c);
+/* Frees a struct ctl_rtables and every string in it. Accepts NULL. */
+void ctl_rtables_free(struct ctl_rtables *rt);
+
+/* Loads and validates a file. On success *out is overwritten (release the
+ * old one first); on failure *out is untouched. 0, or -EINVAL with "file:line: message" in err
  * (-ENOENT/-EACCES with "file: message" when it cannot be read). */
 int ctl_config_load_file(const char *path, struct ctl_config *out, char *err, size_t errlen);
 

@@ -76,7 +76,10 @@ cluster_defaults(void *elem)
 				.base_ejection_us = 30 * SEC,
 				.max_ejection_us = 300 * SEC,
 				.max_ejection_percent = 10,
+				.consecutive_5xx = 5,
+				.consecutive_gateway_errors = 5,
 			},
+		.retry_budget = {.percent = 20, .min_concurrency = 3},
 		.locality = {.enabled = false, .min_available_percent = 70},
 	};
 }

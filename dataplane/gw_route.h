@@ -109,6 +109,14 @@ struct gw_route_scratch;
 struct gw_route_table *gw_route_build(const struct gw_route_def *defs, unsigned int n, char *err,
 				      size_t errlen);
 
+/*
+ * Checks a path or header regex as gw_route_build would compile it (within
+ * Hyperscan's PCRE subset, one group when wrapped for a full match) without
+ * compiling a database: 0, or -EINVAL with Hyperscan's reason in err
+ * ("\\1: Backreferences are not supported" style), -ENOMEM. Any thread.
+ */
+int gw_route_check_regex(const char *re, char *err, size_t errlen);
+
 /* Accepts NULL. No worker may still be matching against t. */
 void gw_route_free(struct gw_route_table *t);
 

@@ -535,3 +535,28 @@ gw_route_table_hash(const struct gw_route_table *t)
 {
 	return t->hash;
 }
+
+int
+gw_route_check_regex(const char *re, char *err, size_t errlen)
+{
+	hs_expr_info_t *info = NULL;
+	hs_compile_error_t *cerr = NULL;
+	char *e;
+	int rc = 0;
+
+	if (regex_closes_group(re)) {
+		set_err(err, errlen, "unbalanced ')'");
+		return -EINVAL;
+	}
+	if ((e = regex_expr(re)) == NULL)
+		return -ENOMEM;
+	if (hs_expression_info(e, HS_FLAG_SINGLEMATCH | HS_FLAG_ALLOWEMPTY | HS_FLAG_DOTALL, &info,
+			       &cerr) != HS_SUCCESS) {
+		set_err(err, errlen, "%s", cerr != NULL ? cerr->message : "not compilable");
+		rc = -EINVAL;
+	}
+	hs_free_compile_error(cerr);
+	free(info); /* hs_expression_info allocates with the misc allocator: malloc */
+	free(e);
+	return rc;
+}
