@@ -108,19 +108,28 @@ write_http(struct ctl_daemon *d, const struct gw_mesh *m, const struct gw_alog_r
 	json_esc(auth, sizeof(auth), h->authority);
 	json_esc(path, sizeof(path), h->path);
 	fmt_flags(flags, sizeof(flags), h->flags);
+	/* route names are config names: no escaping needed */
+	const char *route = h->route > 0 && h->route <= m->n_routes ? m->routes[h->route - 1].name
+								     : NULL;
+	/* a route-table service's request that reached no cluster */
+	bool no_cluster = r->service < m->n_services && m->services[r->service].route_table != 0 &&
+			  r->eaddr == 0 && (route == NULL || m->routes[h->route - 1].action >
+								      CTL_ACT_WEIGHTED);
 	if (fprintf(alog_file,
 		    "{\"ts\":\"%s\",\"kind\":\"http\",\"duration_ms\":%" PRIu64
 		    ",\"worker\":%u,\"service\":\"%s\",\"cluster\":\"%s\",\"client\":\"%s\","
 		    "\"request_id\":\"%s\",\"trace_id\":\"%s\",\"method\":\"%s\","
 		    "\"authority\":\"%s\",\"path\":\"%s\",\"status\":%u,\"bytes_in\":%" PRIu64
 		    ",\"bytes_out\":%" PRIu64 ",\"endpoint\":%s%s%s,\"attempts\":%u,"
-		    "\"flags\":\"%s\"}\n",
+		    "\"route\":%s%s%s,\"retries\":%u,\"flags\":\"%s\"}\n",
 		    ts, (r->end_tsc - r->start_tsc) / (hz / 1000), r->worker,
 		    r->service < m->n_services ? m->services[r->service].name : "?",
-		    r->cluster < m->n_clusters ? m->clusters[r->cluster].conf.name : "?", client,
-		    rid, h->trace_id, method, auth, path, h->status, r->bytes_up, r->bytes_down,
-		    r->eaddr ? "\"" : "", r->eaddr ? ep : "null", r->eaddr ? "\"" : "", r->attempts,
-		    flags) < 0)
+		    r->cluster < m->n_clusters && !no_cluster ? m->clusters[r->cluster].conf.name
+							       : "",
+		    client, rid, h->trace_id, method, auth, path, h->status, r->bytes_up,
+		    r->bytes_down, r->eaddr ? "\"" : "", r->eaddr ? ep : "null", r->eaddr ? "\"" : "",
+		    r->attempts, route ? "\"" : "", route ? route : "null", route ? "\"" : "",
+		    h->retries, flags) < 0)
 		write_errors++;
 	else
 		written++;

@@ -542,5 +542,6 @@ ctl_cmds_register(struct ctl_server *srv, struct ctl_daemon *d)
 	rc = rc ?: ctl_server_register(srv, "wait-ready", cmd_wait_ready, d);
 	rc = rc ?: ctl_cmds_tcp_register(srv, d);
 	rc = rc ?: ctl_cmds_mesh_register(srv, d);
+	rc = rc ?: ctl_cmds_routes_register(srv, d);
 	return rc;
 }

@@ -49,7 +49,7 @@ static const struct cfg_kw top_kws[] = {
 	{"http", cfg_group, TOP(http), .arg = cfg_http_kws},
 	{"services", cfg_sec_services},
 	{"clusters", cfg_sec_clusters},
-	{"route_tables", not_yet},
+	{"route_tables", cfg_sec_rtables},
 	{"identities", not_yet},
 	{"policies", not_yet},
 	{"tls", not_yet},
@@ -112,7 +112,9 @@ finish(struct cfg_parse *ps, const config_setting_t *root)
 	int rc = cfg_routes_resolve(ps);
 	if (rc == 0)
 		rc = cfg_listeners_resolve(ps);
-	return rc < 0 ? rc : cfg_services_resolve(ps);
+	if (rc == 0)
+		rc = cfg_services_resolve(ps);
+	return rc < 0 ? rc : cfg_rtables_resolve(ps);
 }
 
 /* libconfig's parse and our walk over it; c holds defaults on entry. */

@@ -270,6 +270,7 @@ struct ctl_http_conf {
 	uint32_t upstream_max_idle; /* idle upstream connections per worker and endpoint, 64 */
 	uint64_t upstream_idle_timeout_us; /* "30s" */
 	double access_log_sample;	   /* share of requests logged, 1.0 (errors: always) */
+	uint64_t retry_buffer; /* a request is retried only if it fits: 64 KiB */
 };
 
 /*

@@ -28,6 +28,7 @@ cfg_http_defaults(struct ctl_http_conf *h)
 	h->upstream_max_idle = 64;
 	h->upstream_idle_timeout_us = S(30);
 	h->access_log_sample = 1.0;
+	h->retry_buffer = 64 * KIB;
 }
 
 static const struct {
@@ -105,5 +106,6 @@ const struct cfg_kw cfg_http_kws[] = {
 	{"upstream_idle_timeout", cfg_duration, HTTP(upstream_idle_timeout_us), .min = 1000,
 	 .max = S(86400)},
 	{"access_log_sample", cfg_prob, HTTP(access_log_sample)},
+	{"retry_buffer", cfg_size, HTTP(retry_buffer), .min = 0, .max = 16 * KIB * KIB},
 	{NULL},
 };

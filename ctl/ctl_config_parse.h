@@ -27,6 +27,7 @@ struct cfg_parse {
 	const config_setting_t *routes;	   /* ip_routes, resolved after the walk */
 	const config_setting_t *listeners; /* listeners, checked after the walk */
 	const config_setting_t *services;  /* services, resolved after the walk */
+	const config_setting_t *rtables;   /* route_tables, resolved after the walk */
 };
 
 struct cfg_kw;
@@ -148,6 +149,8 @@ int cfg_sec_services(struct cfg_parse *ps, const config_setting_t *s, const stru
 		     void *obj);
 int cfg_sec_clusters(struct cfg_parse *ps, const config_setting_t *s, const struct cfg_kw *kw,
 		     void *obj);
+int cfg_sec_rtables(struct cfg_parse *ps, const config_setting_t *s, const struct cfg_kw *kw,
+		    void *obj);
 
 /* After the walk: default worker placement. */
 void cfg_workers_finish(struct ctl_config *c);
@@ -157,6 +160,8 @@ int cfg_routes_resolve(struct cfg_parse *ps);
 int cfg_listeners_resolve(struct cfg_parse *ps);
 /* After the walk: every service's cluster by name, its VIPs against the listeners. */
 int cfg_services_resolve(struct cfg_parse *ps);
+/* After the walk: the clusters of every route, by name. */
+int cfg_rtables_resolve(struct cfg_parse *ps);
 
 /* Defaults of one port (ctl_config_defaults() applies them to every slot). */
 void cfg_port_defaults(struct ctl_port_conf *p);

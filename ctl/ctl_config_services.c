@@ -234,6 +234,7 @@ static const struct cfg_kw service_kws[] = {
 	{"name", name, SVC(name)},
 	{"vips", vips},
 	{"cluster", svc_cluster},
+	{"route_table", svc_cluster},
 	{"protocol", cfg_choice, SVC(protocol), .arg = proto_words},
 	{NULL},
 };
@@ -273,10 +274,31 @@ vip_unique(struct cfg_parse *ps, const config_setting_t *s, const struct ctl_ser
 	return 0;
 }
 
+/* A service sends to a cluster or, over HTTP, to a route table. */
+static int
+service_target(struct cfg_parse *ps, const config_setting_t *s, const struct ctl_service_conf *svc)
+{
+	const config_setting_t *cl = config_setting_get_member(s, "cluster");
+	const config_setting_t *rt = config_setting_get_member(s, "route_table");
+
+	if (cl == NULL && rt == NULL)
+		return cfg_fail(ps, s, "'cluster' or 'route_table' is required for service '%s'",
+				svc->name);
+	if (cl != NULL && rt != NULL)
+		return cfg_fail(ps, rt,
+				"service '%s' has both 'cluster' and 'route_table' (exactly one)",
+				svc->name);
+	if (rt != NULL && svc->protocol != CTL_PROTO_HTTP)
+		return cfg_fail(ps, rt, "'route_table' needs protocol \"http\" (service '%s')",
+				svc->name);
+	return 0;
+}
+
 static int
 service_check(struct cfg_parse *ps, const config_setting_t *s, const void *elem, unsigned int idx)
 {
 	const struct ctl_service_conf *svc = elem;
+	int rc;
 
 	(void)idx;
 	if (svc->name[0] == '\0')
@@ -288,10 +310,10 @@ service_check(struct cfg_parse *ps, const config_setting_t *s, const void *elem,
 					ps->c->services[i].line);
 	if (svc->n_vips == 0)
 		return cfg_fail(ps, s, "'vips' is required for service '%s'", svc->name);
-	if (config_setting_get_member(s, "cluster") == NULL)
-		return cfg_fail(ps, s, "'cluster' is required for service '%s'", svc->name);
+	if ((rc = service_target(ps, s, svc)) < 0)
+		return rc;
 	for (unsigned int j = 0; j < svc->n_vips; j++) {
-		int rc = vip_unique(ps, s, svc, j);
+		rc = vip_unique(ps, s, svc, j);
 		if (rc < 0)
 			return rc;
 	}
@@ -399,6 +421,9 @@ static const struct cfg_kw outlier_kws[] = {
 	{"max_ejection_time", cfg_duration, OUTL(max_ejection_us), .min = 1 * MS,
 	 .max = 86400 * SEC},
 	{"max_ejection_percent", cfg_uint, OUTL(max_ejection_percent), .min = 0, .max = 100},
+	{"consecutive_5xx", cfg_uint, OUTL(consecutive_5xx), .min = 0, .max = 1000},
+	{"consecutive_gateway_errors", cfg_uint, OUTL(consecutive_gateway_errors), .min = 0,
+	 .max = 1000},
 	{NULL},
 };
 
@@ -425,6 +450,13 @@ static const struct cfg_kw locality_kws[] = {
 	{NULL},
 };
 
+static const struct cfg_kw retry_budget_kws[] = {
+	{"percent", cfg_uint, CFG_AT(struct ctl_retry_budget_conf, percent), .min = 0, .max = 100},
+	{"min_concurrency", cfg_uint, CFG_AT(struct ctl_retry_budget_conf, min_concurrency),
+	 .min = 0, .max = 100000},
+	{NULL},
+};
+
 static const struct cfg_kw cluster_kws[] = {
 	{"name", name, CLU(name)},
 	{"policy", cfg_choice, CLU(policy), .arg = policy_words},
@@ -438,6 +470,7 @@ static const struct cfg_kw cluster_kws[] = {
 	{"proxy_protocol", cfg_bool, CLU(proxy_protocol)},
 	{"outlier", outlier},
 	{"locality", cfg_group, CLU(locality), .arg = locality_kws},
+	{"retry_budget", cfg_group, CLU(retry_budget), .arg = retry_budget_kws},
 	{"endpoints", endpoints},
 	{NULL},
 };
@@ -520,11 +553,32 @@ cfg_sec_clusters(struct cfg_parse *ps, const config_setting_t *s, const struct c
 /* ---- after the walk ---------------------------------------------------- */
 
 static int
+table_by_name(struct cfg_parse *ps, const config_setting_t *m, struct ctl_service_conf *svc)
+{
+	const struct ctl_rtables *rt = ps->c->rtables;
+	const char *want = config_setting_get_string(m);
+
+	for (unsigned int i = 0; rt != NULL && i < rt->n_tables; i++) {
+		if (strcmp(rt->tables[i].name, want) == 0) {
+			svc->route_table = i + 1;
+			return 0;
+		}
+	}
+	return cfg_fail(ps, m,
+			"'route_table' \"%s\" of service '%s' is not a defined route "
+			"table%s",
+			want, svc->name, rt ? "" : " (there is no 'route_tables' list)");
+}
+
+static int
 cluster_by_name(struct cfg_parse *ps, const config_setting_t *s, struct ctl_service_conf *svc)
 {
 	const config_setting_t *m = config_setting_get_member(s, "cluster");
-	const char *want = config_setting_get_string(m);
+	const char *want;
 
+	if (m == NULL)
+		return table_by_name(ps, config_setting_get_member(s, "route_table"), svc);
+	want = config_setting_get_string(m);
 	for (unsigned int i = 0; i < ps->c->n_clusters; i++) {
 		if (strcmp(ps->c->clusters[i].name, want) == 0) {
 			svc->cluster = i;

@@ -39,6 +39,10 @@ int ctl_cmds_register(struct ctl_server *srv, struct ctl_daemon *d);
 int ctl_cmds_tcp_register(struct ctl_server *srv, struct ctl_daemon *d);
 /* services, clusters, endpoints, drain, undrain (ctl_cmds_mesh.c). */
 int ctl_cmds_mesh_register(struct ctl_server *srv, struct ctl_daemon *d);
+/* routes (ctl_cmds_routes.c). */
+int ctl_cmds_routes_register(struct ctl_server *srv, struct ctl_daemon *d);
+/* The route families of /metrics (ctl_cmds_routes.c). */
+void ctl_metrics_routes(FILE *f, struct ctl_daemon *d);
 /* {services, clusters, endpoints, ejections, ejections_refused} as the
  * commands show them, for /metrics. New reference. */
 json_t *ctl_mesh_json(struct ctl_daemon *d);

@@ -204,8 +204,10 @@ metrics_text(struct ctl_daemon *d, size_t *len)
 	emit_drops(f, json_object_get(st, "workers"));
 	emit_impair(f, json_object_get(st, "ports"));
 	emit_mbufs(f, json_object_get(st, "mbufs"));
-	if (d->dp.snap != NULL)
+	if (d->dp.snap != NULL) {
 		ctl_metrics_mesh(f, d);
+		ctl_metrics_routes(f, d);
+	}
 	fclose(f);
 	json_decref(st);
 	return buf;

@@ -49,6 +49,7 @@ struct opts {
 	bool version;
 	long timeout_ms; /* -1: not given */
 	int npos;
+	bool brief; /* routes: counters only */
 	char **pos; /* COMMAND [ARGS...] */
 	/* conns filters; NULL / -1: not given */
 	const char *state;
@@ -114,6 +115,8 @@ usage(FILE *f)
 	      "                              ejection and drain state\n"
 	      "  drain [CLUSTER] ADDR:PORT   no new connections to that endpoint\n"
 	      "  undrain [CLUSTER] ADDR:PORT takes new connections again\n"
+	      "  routes [TABLE] [--brief]    HTTP route tables: each route's match, action and\n"
+	      "                              counters (--brief: counters only); the compile cache\n"
 	      "  log reopen                  reopen the access log (after rotation)\n"
 	      "  call CMD [JSON-ARGS]        send any command with a JSON object of arguments\n"
 	      "                              (e.g. call tcp-probe '{\"address\":\"10.0.0.2\",\n"
@@ -229,6 +232,8 @@ parse_option(int argc, char **argv, int *i, struct opts *o)
 		o->help = true;
 	} else if (strcmp(a, "-V") == 0 || strcmp(a, "--version") == 0) {
 		o->version = true;
+	} else if (strcmp(a, "--brief") == 0) {
+		o->brief = true;
 	} else if (strcmp(a, "-j") == 0 || strcmp(a, "--json") == 0) {
 		o->json = true;
 	} else if (opt_is(a, "-s", "--socket")) {
@@ -633,6 +638,24 @@ run_mesh(const struct opts *o, const char *cmd)
 	return run_once(o, cmd, args, &generic);
 }
 
+/* routes [TABLE] [--brief] */
+static int
+run_routes(const struct opts *o)
+{
+	static const struct command cmd = {"routes", "route_tables", ctl_print_http_routes};
+	json_t *args = json_object();
+
+	if (o->npos > 2) {
+		json_decref(args);
+		return usage_error("%s", "usage: routes [TABLE] [--brief]");
+	}
+	if (o->npos == 2)
+		json_object_set_new(args, "table", json_string(o->pos[1]));
+	if (o->brief)
+		json_object_set_new(args, "brief", json_true());
+	return run_once(o, "routes", args, &cmd);
+}
+
 static int
 run(const struct opts *o)
 {
@@ -640,6 +663,8 @@ run(const struct opts *o)
 
 	if (strcmp(cmd, "conns") != 0 && (o->state != NULL || o->port >= 0 || o->limit >= 0))
 		return usage_error("--state, --port and --limit apply only to conns");
+	if (strcmp(cmd, "routes") != 0 && o->brief)
+		return usage_error("--brief applies only to routes");
 	if (strcmp(cmd, "call") == 0)
 		return run_call(o);
 	if (strcmp(cmd, "log") == 0) {
@@ -652,6 +677,8 @@ run(const struct opts *o)
 	if (strcmp(cmd, "endpoints") == 0 || strcmp(cmd, "drain") == 0 ||
 	    strcmp(cmd, "undrain") == 0)
 		return run_mesh(o, cmd);
+	if (strcmp(cmd, "routes") == 0)
+		return run_routes(o);
 	if (o->npos > 1)
 		return usage_error("unexpected argument '%s'", o->pos[1]);
 	if (strcmp(cmd, "wait-ready") == 0)

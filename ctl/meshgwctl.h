@@ -12,6 +12,7 @@ void ctl_print_status(json_t *r);
 void ctl_print_stats(json_t *r);
 void ctl_print_arp(json_t *r);
 void ctl_print_routes(json_t *r);
+void ctl_print_http_routes(json_t *r);
 void ctl_print_conns(json_t *r);
 void ctl_print_ready(json_t *r);
 /* Any result: "key: value" lines, then arrays of objects as tables. */

@@ -529,3 +529,104 @@ ctl_print_json(json_t *result)
 	free(s);
 	return 0;
 }
+
+/* "path prefix /api/ host suffix *.example.com ..." of a route's match. */
+static void
+fmt_match(json_t *m, char *buf, size_t n)
+{
+	const char *fields[] = {"host", "path"};
+	size_t len = 0;
+	json_t *h;
+	size_t i;
+
+	buf[0] = '\0';
+	for (int f = 0; f < 2; f++) {
+		json_t *x = json_object_get(m, fields[f]);
+
+		if (x != NULL && len < n)
+			len += (size_t)snprintf(buf + len, n - len, "%s%s %s %s", len ? " " : "",
+						fields[f],
+						json_string_value(json_object_get(x, "kind")),
+						json_string_value(json_object_get(x, "value")));
+	}
+	if (json_object_get(m, "method") != NULL && len < n)
+		len += (size_t)snprintf(buf + len, n - len, "%smethod %s", len ? " " : "",
+					json_string_value(json_object_get(m, "method")));
+	json_array_foreach (json_object_get(m, "headers"), i, h) {
+		if (len < n)
+			len += (size_t)snprintf(
+				buf + len, n - len, "%s%s %s%s%s", len ? " " : "",
+				json_string_value(json_object_get(h, "name")),
+				json_string_value(json_object_get(h, "kind")),
+				json_object_get(h, "value") ? " " : "",
+				json_string_value(json_object_get(h, "value")) ?: "");
+	}
+	if (len == 0)
+		snprintf(buf, n, "*");
+}
+
+static void
+fmt_action(json_t *a, char *buf, size_t n)
+{
+	const char *type = json_string_value(json_object_get(a, "type"));
+	json_t *w;
+	size_t i, len;
+
+	if (type == NULL) {
+		snprintf(buf, n, "-");
+		return;
+	}
+	if (strcmp(type, "cluster") == 0) {
+		snprintf(buf, n, "-> %s", json_string_value(json_object_get(a, "cluster")));
+	} else if (strcmp(type, "weighted_clusters") == 0) {
+		len = (size_t)snprintf(buf, n, "->");
+		json_array_foreach (json_object_get(a, "clusters"), i, w) {
+			if (len < n)
+				len += (size_t)snprintf(
+					buf + len, n - len, " %s:%lld",
+					json_string_value(json_object_get(w, "cluster")),
+					(long long)json_integer_value(json_object_get(w, "weight")));
+		}
+	} else {
+		snprintf(buf, n, "%s %lld%s%s", type,
+			 (long long)json_integer_value(json_object_get(a, "status")),
+			 json_object_get(a, "location") ? " " : "",
+			 json_string_value(json_object_get(a, "location")) ?: "");
+	}
+}
+
+void
+ctl_print_http_routes(json_t *r)
+{
+	json_t *t, *row, *cache = json_object_get(r, "compile_cache");
+	size_t ti, i;
+
+	json_array_foreach (json_object_get(r, "route_tables"), ti, t) {
+		printf("%stable %s: %lld routes, hash %s, no route matched %lld\n", ti ? "\n" : "",
+		       json_string_value(json_object_get(t, "name")),
+		       (long long)json_integer_value(json_object_get(t, "n_routes")),
+		       json_string_value(json_object_get(t, "hash")),
+		       (long long)json_integer_value(json_object_get(t, "no_route")));
+		printf("%-6s %-20s %-40s %-28s %9s %8s %8s %8s %8s %7s %7s\n", "#", "ROUTE", "MATCH",
+		       "ACTION", "REQUESTS", "2XX", "3XX", "4XX", "5XX", "RETRIES", "FAULTS");
+		json_array_foreach (json_object_get(t, "routes"), i, row) {
+			json_t *c = json_object_get(row, "counters");
+			json_t *resp = json_object_get(c, "responses");
+			char match[256], action[160];
+
+			fmt_match(json_object_get(row, "match"), match, sizeof(match));
+			fmt_action(json_object_get(row, "action"), action, sizeof(action));
+#define CNT(o, k) ((long long)json_integer_value(json_object_get(o, k)))
+			printf("%-6lld %-20s %-40s %-28s %9lld %8lld %8lld %8lld %8lld %7lld %7lld\n",
+			       CNT(row, "index"), json_string_value(json_object_get(row, "name")),
+			       match, action, CNT(c, "requests"), CNT(resp, "2xx"),
+			       CNT(resp, "3xx"), CNT(resp, "4xx"), CNT(resp, "5xx"),
+			       CNT(c, "retries"), CNT(c, "fault_delays") + CNT(c, "fault_aborts"));
+		}
+	}
+	printf("\ncompile cache: %lld compiled (%lld ms in all, last %lld ms), %lld reused, "
+	       "%lld held\n",
+	       CNT(cache, "compiles"), CNT(cache, "compile_ms"), CNT(cache, "last_compile_ms"),
+	       CNT(cache, "hits"), CNT(cache, "cached"));
+#undef CNT
+}

@@ -48,7 +48,9 @@ const char *gw_alog_reason_name(enum gw_alog_reason r);
 	X(PIPELINED, "pipelined")		/* arrived before the previous response ended */   \
 	X(UPGRADE, "upgrade")			/* became a tunnel */                              \
 	X(REUSED, "reused")			/* sent on a pooled upstream connection */         \
-	X(CLIENT_RESET, "client_reset")		/* the client went away mid-request */
+	X(CLIENT_RESET, "client_reset")		/* the client went away mid-request */     \
+	X(RETRIED, "retried")			/* a route's retry policy sent it again */         \
+	X(FAULT, "fault")			/* answered by fault injection */
 
 enum gw_alog_flag {
 #define GW_ALOG_FLAG_ENUM(e, s) GW_ALOG_F_##e##_BIT,
@@ -65,6 +67,8 @@ enum gw_alog_kind { GW_ALOG_TCP, GW_ALOG_HTTP };
  * NUL-terminated, truncated to fit. */
 struct gw_alog_http {
 	uint16_t status;
+	uint8_t retries;
+	uint32_t route; /* 1 + index in the mesh's routes; 0: none */
 	uint32_t flags; /* GW_ALOG_F() bits */
 	char method[16];
 	char request_id[65];

@@ -267,6 +267,27 @@ int gw_h1_write_response_head(const char *buf, const struct gw_h1_msg *m,
 			      const struct gw_h1_field *extra, unsigned int n_extra,
 			      unsigned int flags, char *out, size_t cap);
 
+/* What a route changes in a written head: fields added after the others,
+ * fields dropped by name (lower-case; framing fields are never dropped) and,
+ * for a request, a replacement request-target (a path prefix rewrite). */
+struct gw_h1_wopts {
+	const struct gw_h1_field *extra;
+	unsigned int n_extra;
+	const char *const *drop;
+	unsigned int n_drop;
+	const char *target; /* NULL: m's own */
+	uint32_t target_len;
+};
+
+/* The writers above with options; -EINVAL also for a target with a space or
+ * a control. */
+int gw_h1_write_request_head_opts(const char *buf, const struct gw_h1_msg *m,
+				  const struct gw_h1_wopts *o, unsigned int flags, char *out,
+				  size_t cap);
+int gw_h1_write_response_head_opts(const char *buf, const struct gw_h1_msg *m,
+				   const struct gw_h1_wopts *o, unsigned int flags, char *out,
+				   size_t cap);
+
 /* A worker's random source (splitmix64): seed it once, then one per caller. */
 struct gw_h1_rand {
 	uint64_t s;

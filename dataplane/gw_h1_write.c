@@ -60,6 +60,29 @@ field_ok(const struct gw_h1_field *f)
 	return true;
 }
 
+/* Is the field named by one of the caller's lower-case names? */
+static bool
+named(const char *buf, const struct gw_h1_hdr *h, const struct gw_h1_wopts *o)
+{
+	for (unsigned int i = 0; i < o->n_drop; i++) {
+		const char *d = o->drop[i];
+		uint32_t j = 0;
+
+		while (j < h->name_len && d[j] != '\0') {
+			char c = buf[h->name_off + j];
+
+			if (c >= 'A' && c <= 'Z')
+				c = (char)(c - 'A' + 'a');
+			if (c != d[j])
+				break;
+			j++;
+		}
+		if (j == h->name_len && d[j] == '\0')
+			return true;
+	}
+	return false;
+}
+
 static bool
 dropped(const struct gw_h1_hdr *h, unsigned int flags)
 {
@@ -83,12 +106,19 @@ dropped(const struct gw_h1_hdr *h, unsigned int flags)
 
 /* Field lines, caller fields, Connection and the empty line. */
 static int
-put_fields(struct wbuf *w, const char *buf, const struct gw_h1_msg *m,
-	   const struct gw_h1_field *extra, unsigned int n_extra, unsigned int flags)
+put_fields(struct wbuf *w, const char *buf, const struct gw_h1_msg *m, const struct gw_h1_wopts *o,
+	   unsigned int flags)
 {
+	const struct gw_h1_field *extra = o->extra;
+	unsigned int n_extra = o->n_extra;
+
 	for (unsigned int i = 0; i < m->n_headers; i++) {
 		const struct gw_h1_hdr *h = &m->h[i];
 		if (dropped(h, flags))
+			continue;
+		/* framing fields stay: the body we forward depends on them */
+		if (o->n_drop > 0 && h->id != GW_H1_H_TRANSFER_ENCODING &&
+		    h->id != GW_H1_H_CONTENT_LENGTH && named(buf, h, o))
 			continue;
 		put(w, buf + h->name_off, h->name_len);
 		PUTS(w, ": ");
@@ -128,26 +158,53 @@ done(const struct wbuf *w, char *out, int r)
 }
 
 int
-gw_h1_write_request_head(const char *buf, const struct gw_h1_msg *m,
-			 const struct gw_h1_field *extra, unsigned int n_extra, unsigned int flags,
-			 char *out, size_t cap)
+gw_h1_write_request_head_opts(const char *buf, const struct gw_h1_msg *m,
+			      const struct gw_h1_wopts *o, unsigned int flags, char *out, size_t cap)
 {
 	struct wbuf w = {out, out + (cap < INT_MAX ? cap : INT_MAX), false};
 
 	put(&w, buf + m->mtoken.off, m->mtoken.len);
 	PUTS(&w, " ");
-	put(&w, buf + m->target.off, m->target.len);
+	if (o->target != NULL) {
+		for (uint32_t i = 0; i < o->target_len; i++)
+			if (!(gw_h1_cls[(uint8_t)o->target[i]] & GW_H1_C_VALUE) ||
+			    o->target[i] == ' ' || o->target[i] == '\t')
+				return -EINVAL;
+		put(&w, o->target, o->target_len);
+	} else {
+		put(&w, buf + m->target.off, m->target.len);
+	}
 	if (flags & GW_H1_W_HTTP10)
 		PUTS(&w, " HTTP/1.0\r\n");
 	else
 		PUTS(&w, " HTTP/1.1\r\n");
-	return done(&w, out, put_fields(&w, buf, m, extra, n_extra, flags));
+	return done(&w, out, put_fields(&w, buf, m, o, flags));
+}
+
+int
+gw_h1_write_request_head(const char *buf, const struct gw_h1_msg *m,
+			 const struct gw_h1_field *extra, unsigned int n_extra, unsigned int flags,
+			 char *out, size_t cap)
+{
+	struct gw_h1_wopts o = {.extra = extra, .n_extra = n_extra};
+
+	return gw_h1_write_request_head_opts(buf, m, &o, flags, out, cap);
 }
 
 int
 gw_h1_write_response_head(const char *buf, const struct gw_h1_msg *m,
 			  const struct gw_h1_field *extra, unsigned int n_extra, unsigned int flags,
 			  char *out, size_t cap)
+{
+	struct gw_h1_wopts o = {.extra = extra, .n_extra = n_extra};
+
+	return gw_h1_write_response_head_opts(buf, m, &o, flags, out, cap);
+}
+
+int
+gw_h1_write_response_head_opts(const char *buf, const struct gw_h1_msg *m,
+			       const struct gw_h1_wopts *o, unsigned int flags, char *out,
+			       size_t cap)
 {
 	struct wbuf w = {out, out + (cap < INT_MAX ? cap : INT_MAX), false};
 	char code[3] = {(char)('0' + m->code / 100), (char)('0' + m->code / 10 % 10),
@@ -158,5 +215,5 @@ gw_h1_write_response_head(const char *buf, const struct gw_h1_msg *m,
 	PUTS(&w, " ");
 	put(&w, buf + m->phrase.off, m->phrase.len);
 	PUTS(&w, "\r\n");
-	return done(&w, out, put_fields(&w, buf, m, extra, n_extra, flags));
+	return done(&w, out, put_fields(&w, buf, m, o, flags));
 }

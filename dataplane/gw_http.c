@@ -46,6 +46,7 @@ hc_alloc(struct gw_http *h)
 	hc->u = NULL;
 	hc->flags = HC_IN_USE;
 	hc->ep = -1;
+	hc->route = -1;
 	return hc;
 }
 
@@ -77,8 +78,10 @@ hc_free(struct hconn *hc)
 	gw_hc_uncount(hc);
 	rte_pktmbuf_free(hc->in);
 	rte_pktmbuf_free(hc->out);
+	gw_hr_request_done(hc);
 	rte_pktmbuf_free(hc->replay);
-	hc->in = hc->out = hc->replay = NULL;
+	rte_pktmbuf_free(hc->held);
+	hc->in = hc->out = hc->replay = hc->held = NULL;
 	h->p->svc_stats[hc->service].active--;
 	h->p->stats.active--;
 	hc->flags = 0;
@@ -172,6 +175,8 @@ log_request(struct hconn *hc)
 	r.cluster = hc->cluster;
 	r.attempts = hc->attempts;
 	r.worker = (uint16_t)p->worker_id;
+	hc->log.route = (uint32_t)(hc->route + 1);
+	hc->log.retries = hc->retries;
 	r.http = hc->log;
 	gw_alog_emit(p->alog, &r);
 }
@@ -259,19 +264,29 @@ count_generated(struct gw_http_stats *s, uint16_t status)
 	case 504:
 		s->generated_504++;
 		break;
-	default:
+	case 505:
 		s->generated_505++;
+		break;
+	default:
+		break; /* route answers have counters of their own */
 	}
 }
 
 bool
 gw_hc_generate(struct hconn *hc, uint16_t status, const char *reason, uint32_t log_flag, bool close)
 {
+	count_generated(&hc->h->stats, status);
+	return gw_hc_answer(hc, status, &(struct gw_local_resp){.reason = reason}, log_flag, close);
+}
+
+bool
+gw_hc_answer(struct hconn *hc, uint16_t status, const struct gw_local_resp *lr, uint32_t log_flag,
+	     bool close)
+{
 	struct gw_http *h = hc->h;
 	struct rte_mbuf *m;
 	uint32_t len = 0;
 
-	count_generated(&h->stats, status);
 	hc->log.flags |= GW_ALOG_F(GENERATED) | log_flag;
 	hc->log.status = status;
 	if (hc->flags & HC_RESP_STARTED) {
@@ -284,7 +299,7 @@ gw_hc_generate(struct hconn *hc, uint16_t status, const char *reason, uint32_t l
 	hc->u = NULL;
 	if (!(hc->flags & HC_REQ_DONE) || !(hc->flags & HC_KEEP_ALIVE) || h->draining)
 		close = true;
-	m = gw_http_error_response(h->p->pool, status, reason, hc->log.request_id, close,
+	m = gw_http_local_response(h, status, lr, hc->log.request_id, close,
 				   hc->method == GW_H1_M_HEAD);
 	if (m == NULL) {
 		h->stats.mbuf_alloc_failures++;
@@ -342,6 +357,8 @@ request_id(struct hconn *hc, const char *buf, const struct gw_h1_msg *m)
 			return true;
 		}
 	}
+	if (hc->log.request_id[0] != '\0')
+		return false; /* generated already (a route looked at it first) */
 	gw_h1_request_id(&hc->h->rand, hc->log.request_id);
 	hc->log.request_id[GW_H1_REQUEST_ID_LEN] = '\0';
 	return false;
@@ -420,7 +437,8 @@ rewrite_head(struct hconn *hc, const char *buf, const struct gw_h1_msg *m)
 {
 	struct gw_http *h = hc->h;
 	char tp[GW_H1_TRACEPARENT_LEN + 1], xff[XFF_MAX];
-	struct gw_h1_field extra[4];
+	struct gw_h1_field extra[4 + CTL_MAX_HEADER_EDITS];
+	struct gw_h1_wopts o = {.extra = extra};
 	unsigned int n = 0, flags = GW_H1_W_DROP_TRACEPARENT | GW_H1_W_DROP_X_FORWARDED_FOR |
 				    GW_H1_W_DROP_X_FORWARDED_PROTO;
 	int xl, len;
@@ -444,7 +462,10 @@ rewrite_head(struct hconn *hc, const char *buf, const struct gw_h1_msg *m)
 		flags |= GW_H1_W_UPGRADE;
 	if (m->minor == 0)
 		flags |= GW_H1_W_HTTP10; /* a 1.0 client cannot read a chunked response */
-	len = gw_h1_write_request_head(buf, m, extra, n, flags, h->tx, h->tx_size);
+	o.n_extra = n;
+	if (hc->route >= 0)
+		gw_hr_request_opts(hc, buf, m, &o, extra, n);
+	len = gw_h1_write_request_head_opts(buf, m, &o, flags, h->tx, h->tx_size);
 	if (len < 0) {
 		gw_hc_generate(hc, 431, "request head too large", 0, true);
 		return NULL;
@@ -457,9 +478,9 @@ rewrite_head(struct hconn *hc, const char *buf, const struct gw_h1_msg *m)
 	return out;
 }
 
-/* Drops the n head bytes from in (they were rewritten): the window reopens. */
-static bool
-drop_input(struct hconn *hc, uint32_t n)
+/* The window reopens. */
+bool
+gw_hc_drop_input(struct hconn *hc, uint32_t n)
 {
 	struct rte_mbuf *front = gw_chain_split(hc->h->p->pool, &hc->in, &hc->in_len, n);
 
@@ -484,22 +505,6 @@ bind_error(int rc, uint32_t *flag)
 	}
 }
 
-/* RFC 9110 9.2.2: safe to send twice. */
-static bool
-idempotent(uint8_t method)
-{
-	switch (method) {
-	case GW_H1_M_GET:
-	case GW_H1_M_HEAD:
-	case GW_H1_M_OPTIONS:
-	case GW_H1_M_TRACE:
-	case GW_H1_M_PUT:
-	case GW_H1_M_DELETE:
-		return true;
-	default:
-		return false;
-	}
-}
 
 /* A complete head of head_len bytes in buf: start the request. */
 static int
@@ -508,7 +513,6 @@ start_request(struct hconn *hc, const char *buf, uint32_t head_len)
 	struct gw_http *h = hc->h;
 	const struct gw_h1_msg *m = &h->msg;
 	struct rte_mbuf *head;
-	uint32_t flag = 0;
 	int rc;
 
 	h->stats.requests++;
@@ -523,10 +527,16 @@ start_request(struct hconn *hc, const char *buf, uint32_t head_len)
 		request_id(hc, buf, m);
 		return gw_hc_generate(hc, hc->body.status, hc->body.reason, 0, true) ? 0 : -1;
 	}
+	if (h->p->mesh->services[hc->service].route_table != 0) {
+		request_id(hc, buf, m);
+		rc = gw_hr_select(hc, buf, m, head_len);
+		if (rc <= 0) /* answered: a pipelined request may follow */
+			return rc == 0 ? 1 : -1;
+	}
 	head = rewrite_head(hc, buf, m);
 	if (head == NULL)
 		return -1;
-	if (!drop_input(hc, head_len)) {
+	if (!gw_hc_drop_input(hc, head_len)) {
 		rte_pktmbuf_free(head);
 		h->stats.mbuf_alloc_failures++;
 		gw_hc_abort(hc, 0);
@@ -540,15 +550,38 @@ start_request(struct hconn *hc, const char *buf, uint32_t head_len)
 	} else {
 		hc->state = HC_BODY;
 	}
+	if (hc->flags & HC_WAKE) {
+		hc->held = head; /* a fault delay: gw_hr_wake sends it */
+		gw_hc_arm(hc);
+		return 0;
+	}
+	return gw_hc_send_head(hc, head);
+}
+
+int
+gw_hc_send_head(struct hconn *hc, struct rte_mbuf *head)
+{
+	struct gw_http *h = hc->h;
+	bool retries = hc->route >= 0 && h->p->mesh->routes[hc->route].has_retries;
+	uint32_t flag = 0;
+	int rc;
+
+	hc->try_start = h->p->now;
 	rc = gw_uc_bind(hc);
+	/* a retry or a replay sends the request again: keep what was sent */
+	if (retries || (rc == 0 && (hc->u->flags & UC_REUSED) && hc->state == HC_WAIT &&
+			gw_http_idempotent(hc->method)))
+		gw_hr_retain(hc, head, rte_pktmbuf_pkt_len(head));
 	if (rc != 0) {
 		rte_pktmbuf_free(head);
+		if (rc == -ECONNREFUSED && gw_hr_may_retry(hc, GW_RETRY_CONNECT, 0)) {
+			gw_hr_retry(hc);
+			return 0;
+		}
 		const char *why = bind_error(rc, &flag);
 		return gw_hc_generate(hc, 503, why, flag, false) ? 1 : -1;
 	}
 	gw_hc_arm(hc);
-	if ((hc->u->flags & UC_REUSED) && hc->state == HC_WAIT && idempotent(hc->method))
-		hc->replay = rte_pktmbuf_clone(head, h->p->pool); /* NULL: no second try */
 	gw_uc_send(hc->u, head, NULL, 0);
 	/* on a failed send the request was answered: a pipelined one goes on */
 	return (hc->flags & HC_IN_USE) ? 1 : -1;
@@ -557,16 +590,23 @@ start_request(struct hconn *hc, const char *buf, uint32_t head_len)
 bool
 gw_hc_replay(struct hconn *hc)
 {
-	struct rte_mbuf *m = hc->replay;
+	struct rte_mbuf *m;
 
-	if (m == NULL || (hc->flags & HC_RESP_STARTED))
+	/* only a request the endpoint cannot have acted on twice */
+	if (hc->replay == NULL || !(hc->flags & HC_REPLAY_OK) || !(hc->flags & HC_REQ_DONE) ||
+	    (hc->flags & HC_RESP_STARTED) || !gw_http_idempotent(hc->method) ||
+	    hc->body.kind != GW_H1_BODY_NONE)
 		return false;
-	hc->replay = NULL;
+	m = rte_pktmbuf_clone(hc->replay, hc->h->p->pool);
+	if (m == NULL)
+		return false;
 	hc->h->stats.upstream_replayed++;
 	gw_hc_uncount(hc);
 	hc->flags |= HC_NO_POOL;
 	if (hc->attempts > 0)
 		hc->attempts--; /* the stale connection was no attempt at this endpoint */
+	if (hc->try_attempts > 0)
+		hc->try_attempts--;
 	if (gw_uc_bind(hc) != 0) {
 		rte_pktmbuf_free(m);
 		return false;
@@ -641,6 +681,8 @@ hc_body(struct hconn *hc)
 		return -1;
 	}
 	hc->bytes_in += take;
+	if (hc->flags & HC_REPLAY_OK)
+		gw_hr_retain(hc, front, take);
 	if (hc->body.done) {
 		hc->state = HC_WAIT;
 		hc->flags |= HC_REQ_DONE;
@@ -730,16 +772,21 @@ gw_hc_request_done(struct hconn *hc)
 	}
 	log_request(hc);
 	gw_hc_uncount(hc);
+	gw_hr_request_done(hc);
 	if (hc->state == HC_BODY || !(hc->flags & HC_KEEP_ALIVE) || h->draining ||
 	    ((hc->flags & HC_FIN_IN) && hc->in_len == 0) ||
 	    (max_dur > 0 && p->now - hc->conn_start >= us_to_tsc(p, max_dur)))
 		hc->flags |= HC_CLOSE_AFTER;
-	hc->flags &= ~(HC_RESP_STARTED | HC_REQ_DONE | HC_KEEP_ALIVE | HC_NO_POOL | HC_UPGRADE_REQ);
+	hc->flags &= ~(HC_RESP_STARTED | HC_REQ_DONE | HC_KEEP_ALIVE | HC_NO_POOL | HC_UPGRADE_REQ |
+		       HC_REPLAY_OK | HC_WAKE | HC_FAULT_ABORT);
 	hc->method = 0;
 	rte_pktmbuf_free(hc->replay);
-	hc->replay = NULL;
+	rte_pktmbuf_free(hc->held);
+	hc->replay = hc->held = NULL;
+	hc->replay_len = 0;
 	hc->ep = -1;
-	hc->attempts = 0;
+	hc->route = -1;
+	hc->attempts = hc->try_attempts = hc->retries = 0;
 	hc->prev_len = 0;
 	hc->bytes_in = hc->bytes_out = 0;
 	memset(&hc->log, 0, sizeof(hc->log));
@@ -765,7 +812,17 @@ gw_hc_request_done(struct hconn *hc)
 
 /* ---- timeouts -------------------------------------------------------------------- */
 
-enum deadline { DL_NONE, DL_IDLE, DL_HEADER, DL_STREAM, DL_REQUEST, DL_LINGER, DL_MAX_AGE };
+enum deadline {
+	DL_NONE,
+	DL_IDLE,
+	DL_HEADER,
+	DL_STREAM,
+	DL_REQUEST,
+	DL_TRY,
+	DL_WAKE,
+	DL_LINGER,
+	DL_MAX_AGE
+};
 
 static void
 earliest(uint64_t *at, enum deadline *what, uint64_t t, enum deadline w)
@@ -795,9 +852,17 @@ hc_deadline(const struct hconn *hc, uint64_t *at)
 				 DL_HEADER);
 		break;
 	case HC_WAIT:
-		if (hc->u != NULL && !(hc->u->flags & UC_HEAD_DONE))
-			earliest(at, &what, hc->req_end + us_to_tsc(p, cf->request_timeout_us),
+		if ((hc->u != NULL && !(hc->u->flags & UC_HEAD_DONE)) ||
+		    ((hc->flags & HC_WAKE) && hc->held == NULL))
+			earliest(at, &what, hc->req_end + us_to_tsc(p, gw_hr_timeout_us(hc)),
 				 DL_REQUEST);
+		if (hc->u != NULL && !(hc->u->flags & UC_HEAD_DONE) && hc->route >= 0 &&
+		    p->mesh->routes[hc->route].retries.per_try_timeout_us > 0)
+			earliest(at, &what,
+				 RTE_MAX(hc->try_start, hc->req_end) +
+					 us_to_tsc(p, p->mesh->routes[hc->route]
+							      .retries.per_try_timeout_us),
+				 DL_TRY);
 		/* fall through */
 	case HC_BODY:
 	case HC_TUNNEL:
@@ -807,6 +872,8 @@ hc_deadline(const struct hconn *hc, uint64_t *at)
 	default:
 		earliest(at, &what, hc->last_active + us_to_tsc(p, LINGER_US), DL_LINGER);
 	}
+	if (hc->flags & HC_WAKE)
+		earliest(at, &what, hc->wake, DL_WAKE);
 	if (cf->max_connection_duration_us > 0 && !(hc->flags & HC_CLOSE_AFTER))
 		earliest(at, &what, hc->conn_start + us_to_tsc(p, cf->max_connection_duration_us),
 			 DL_MAX_AGE);
@@ -853,8 +920,28 @@ hc_expired(struct hconn *hc, enum deadline what)
 		break;
 	case DL_REQUEST:
 		h->stats.request_timeouts++;
+		if (hc->route >= 0)
+			h->rstats[hc->route].timeouts++;
+		if (hc->ep >= 0 && hc->u != NULL)
+			gw_proxy_ep_status(h->p, hc->cluster, hc->ep, 504);
 		gw_hc_generate(hc, 504, "upstream request timeout", GW_ALOG_F(UPSTREAM_TIMEOUT),
 			       false);
+		break;
+	case DL_TRY:
+		h->stats.per_try_timeouts++;
+		if (hc->ep >= 0)
+			gw_proxy_ep_status(h->p, hc->cluster, hc->ep, 504);
+		if (gw_hr_may_retry(hc, GW_RETRY_TIMEOUT, 0)) {
+			gw_uc_release(hc->u, false);
+			gw_hr_retry(hc);
+			break;
+		}
+		h->rstats[hc->route].timeouts++;
+		gw_hc_generate(hc, 504, "upstream per-try timeout", GW_ALOG_F(UPSTREAM_TIMEOUT),
+			       false);
+		break;
+	case DL_WAKE:
+		gw_hr_wake(hc);
 		break;
 	case DL_STREAM:
 		h->stats.stream_idle_timeouts++;
@@ -1054,7 +1141,7 @@ gw_http_create(struct gw_proxy *p, uint32_t max_conns, int socket)
 	h->resp_lim.max_headers = GW_H1_MAX_HEADERS;
 	h->rand.s = rte_rdtsc() ^ ((uint64_t)p->worker_id << 56) ^ (uintptr_t)h;
 	h->rx_size = RTE_MAX(h->req_lim.max_head_bytes, h->resp_lim.max_head_bytes) + 1;
-	h->tx_size = h->rx_size + 2048; /* plus what the gateway adds */
+	h->tx_size = h->rx_size + 2048 + 16384; /* plus what the gateway and routes add */
 	h->rx = rte_malloc_socket("gw_http_rx", h->rx_size, 0, socket);
 	h->tx = rte_malloc_socket("gw_http_tx", h->tx_size, 0, socket);
 	h->hconns = rte_zmalloc_socket("gw_http_hc", sizeof(*h->hconns) * (max_conns + 1),
@@ -1071,7 +1158,7 @@ gw_http_create(struct gw_proxy *p, uint32_t max_conns, int socket)
 				       sizeof(*h->n_idle) * (mesh->n_endpoints + 1), 0, socket);
 	if (h->rx == NULL || h->tx == NULL || h->hconns == NULL || h->uconns == NULL ||
 	    h->hfree == NULL || h->ufree == NULL || h->idle == NULL || h->n_idle == NULL ||
-	    h->svc == NULL)
+	    h->svc == NULL || gw_hr_init(h, socket) < 0)
 		goto nomem;
 	for (uint32_t i = 0; i < max_conns; i++) {
 		rte_timer_init(&h->hconns[i].timer);
@@ -1099,6 +1186,7 @@ gw_http_free(struct gw_http *h)
 {
 	if (h == NULL)
 		return;
+	gw_hr_fini(h);
 	rte_free(h->svc);
 	rte_free(h->n_idle);
 	rte_free(h->idle);

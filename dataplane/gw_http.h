@@ -57,7 +57,17 @@
 	X(upstream_aborts)     /* upstream legs reset or closed mid-response */                    \
 	X(log_sampled_out)     /* requests not logged (access_log_sample) */                       \
 	X(conn_pool_full)      /* no client connection state left: reset */                        \
-	X(mbuf_alloc_failures) /* a generated or rewritten head found no mbuf */
+	X(mbuf_alloc_failures) /* a generated or rewritten head found no mbuf */                   \
+	X(no_route)	       /* no route of the service's table matched: 404 */                  \
+	X(redirects)	       /* answered by a route's redirect */                                \
+	X(direct_responses)    /* answered by a route's direct_response */                         \
+	X(fault_delays)	       /* requests held back by fault injection */                         \
+	X(fault_aborts)	       /* requests answered by fault injection */                          \
+	X(retries)	       /* requests sent again by a route's retry policy */                 \
+	X(retry_budget_exhausted) /* retries refused: the cluster's budget was used up */         \
+	X(retries_exhausted)	  /* retryable failures after the last retry */                    \
+	X(retry_not_buffered)	  /* retryable, but the request did not fit retry_buffer */        \
+	X(per_try_timeouts)	  /* tries that got no response head within per_try_timeout */
 struct gw_http_stats {
 #define GW_HTTP_FIELD(n) uint64_t n;
 	GW_HTTP_COUNTERS(GW_HTTP_FIELD)
@@ -79,6 +89,16 @@ struct gw_http_svc_stats {
 	uint64_t responses[5];
 	uint64_t lat[GW_HTTP_LAT_N];
 	uint64_t lat_sum_us;
+};
+
+/* Per route (index in the mesh's routes) and worker, single writer. */
+struct gw_http_route_stats {
+	uint64_t requests;     /* matched this route */
+	uint64_t responses[5]; /* final responses by class, generated ones included */
+	uint64_t retries;
+	uint64_t retry_budget_exhausted;
+	uint64_t fault_delays, fault_aborts;
+	uint64_t timeouts; /* the route's timeout or per_try_timeout answered 504 */
 };
 
 struct gw_proxy;
@@ -108,5 +128,9 @@ void gw_http_describe(const struct gw_http *h, const struct stk_conn_info *ci,
 const struct gw_http_stats *gw_http_get_stats(const struct gw_http *h);
 /* Indexed like the mesh's services. */
 const struct gw_http_svc_stats *gw_http_get_svc_stats(const struct gw_http *h);
+/* Indexed like the mesh's routes; NULL when there are none. */
+const struct gw_http_route_stats *gw_http_get_route_stats(const struct gw_http *h);
+/* Requests no route matched, indexed like the mesh's route tables. */
+const uint64_t *gw_http_get_no_route(const struct gw_http *h);
 
 #endif /* MESHGW_GW_HTTP_H */

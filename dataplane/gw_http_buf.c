@@ -119,14 +119,42 @@ const char *
 gw_http_status_text(uint16_t status)
 {
 	switch (status) {
+	case 200:
+		return "OK";
+	case 201:
+		return "Created";
+	case 202:
+		return "Accepted";
+	case 204:
+		return "No Content";
+	case 301:
+		return "Moved Permanently";
+	case 302:
+		return "Found";
+	case 303:
+		return "See Other";
+	case 307:
+		return "Temporary Redirect";
+	case 308:
+		return "Permanent Redirect";
 	case 400:
 		return "Bad Request";
+	case 401:
+		return "Unauthorized";
+	case 403:
+		return "Forbidden";
+	case 404:
+		return "Not Found";
 	case 408:
 		return "Request Timeout";
 	case 413:
 		return "Content Too Large";
+	case 429:
+		return "Too Many Requests";
 	case 431:
 		return "Request Header Fields Too Large";
+	case 500:
+		return "Internal Server Error";
 	case 501:
 		return "Not Implemented";
 	case 502:
@@ -138,27 +166,51 @@ gw_http_status_text(uint16_t status)
 	case 505:
 		return "HTTP Version Not Supported";
 	default:
-		return "Error";
+		return status < 300 ? "OK" : status < 400 ? "Redirect" : "Error";
 	}
 }
 
 struct rte_mbuf *
-gw_http_error_response(struct rte_mempool *pool, uint16_t status, const char *reason,
+gw_http_local_response(struct gw_http *h, uint16_t status, const struct gw_local_resp *lr,
 		       const char *request_id, bool close, bool head_only)
 {
-	char body[160], head[512];
-	int bl, hl;
+	char err[160];
+	const char *body = lr->body;
+	uint32_t bl = lr->body_len;
+	size_t cap = h->tx_size, n = 0;
+	char *o = h->tx;
+	int w;
 
-	bl = snprintf(body, sizeof(body), "%u %s: %s\n", status, gw_http_status_text(status),
-		      reason);
-	bl = RTE_MIN(bl, (int)sizeof(body) - 1);
-	hl = snprintf(head, sizeof(head),
-		      "HTTP/1.1 %u %s\r\ncontent-type: text/plain\r\ncontent-length: %d\r\n"
-		      "connection: %s\r\n%s%s%s\r\n%.*s",
-		      status, gw_http_status_text(status), bl, close ? "close" : "keep-alive",
-		      request_id[0] ? "x-request-id: " : "", request_id,
-		      request_id[0] ? "\r\n" : "", head_only ? 0 : bl, body); /* HEAD: no body */
-	if (hl < 0 || hl >= (int)sizeof(head))
-		return NULL;
-	return gw_chain_from(pool, head, (uint32_t)hl);
+	if (lr->reason != NULL) {
+		w = snprintf(err, sizeof(err), "%u %s: %s\n", status, gw_http_status_text(status),
+			     lr->reason);
+		bl = (uint32_t)RTE_MIN(w, (int)sizeof(err) - 1);
+		body = err;
+	}
+#define OUT(...)                                                                                   \
+	do {                                                                                       \
+		w = snprintf(o + n, cap - n, __VA_ARGS__);                                         \
+		if (w < 0 || (size_t)w >= cap - n)                                                 \
+			return NULL;                                                               \
+		n += (size_t)w;                                                                    \
+	} while (0)
+	OUT("HTTP/1.1 %u %s\r\n", status, gw_http_status_text(status));
+	if (bl > 0)
+		OUT("content-type: text/plain\r\n");
+	OUT("content-length: %u\r\nconnection: %s\r\n", bl, close ? "close" : "keep-alive");
+	if (lr->location != NULL)
+		OUT("location: %s\r\n", lr->location);
+	if (request_id[0] != '\0')
+		OUT("x-request-id: %s\r\n", request_id);
+	for (unsigned int i = 0; i < lr->n_add; i++)
+		OUT("%s: %s\r\n", lr->add[i].name, lr->add[i].value);
+	OUT("\r\n");
+#undef OUT
+	if (!head_only && bl > 0) {
+		if (bl > cap - n)
+			return NULL;
+		memcpy(o + n, body, bl); /* HEAD: no body (RFC 9110 9.3.2) */
+		n += bl;
+	}
+	return gw_chain_from(h->p->pool, o, (uint32_t)n);
 }

@@ -26,6 +26,7 @@
 #include "gw_h1.h"
 #include "gw_http.h"
 #include "gw_proxy_internal.h"
+#include "gw_route.h"
 
 /* client connection states */
 enum hc_state {
@@ -47,6 +48,10 @@ enum hc_state {
 #define HC_IN_RUN	(1u << 8)  /* inside gw_hc_run (no re-entry) */
 #define HC_NO_POOL	(1u << 9)  /* this request takes a new upstream connection */
 #define HC_UPGRADE_REQ	(1u << 10) /* the request asked for an upgrade */
+#define HC_REPLAY_OK	(1u << 11) /* replay holds the whole request so far */
+#define HC_WAKE		(1u << 12) /* unbound until `wake`: a fault delay or a retry back-off */
+#define HC_RETRYING	(1u << 13) /* counted in its cluster's retries_active */
+#define HC_FAULT_ABORT	(1u << 14) /* answer with the route's abort after the delay */
 
 struct uconn;
 
@@ -57,21 +62,27 @@ struct hconn {
 	struct rte_mbuf *in;	  /* from the client, not handled yet */
 	struct rte_mbuf *out;	  /* to the client, not taken by the stack yet */
 	struct stk_conn *out_src; /* the upstream leg out's bytes came from */
-	/* a bodiless request sent on a pooled connection: its head, kept (a
-	 * clone) to send again on a new connection if the pooled one turns
-	 * out to be closed before any byte of the response */
+	/* the request as sent (clones of its head and body), while it may have
+	 * to go again: on a new connection when a pooled one turns out to be
+	 * closed before any byte of the response (idempotent, bodiless), or as
+	 * a retry of its route (up to http.retry_buffer bytes) */
 	struct rte_mbuf *replay;
-	uint32_t in_len, out_consume, prev_len;
+	struct rte_mbuf *held; /* the head, during a fault delay */
+	uint32_t in_len, out_consume, prev_len, replay_len;
 	uint32_t flags;
 	uint8_t state; /* enum hc_state */
 	uint8_t method;
-	uint8_t attempts;
+	uint8_t attempts;     /* endpoints recorded in tried (every try) */
+	uint8_t try_attempts; /* connects of the current try */
+	uint8_t retries;      /* tries after the first */
 	uint16_t service, cluster;
 	uint16_t tried[MAX_ATTEMPTS];
+	int route; /* the request's route (index in mesh->routes), -1: none */
 	int ep; /* the request's endpoint (index in mesh->endpoints), -1: none */
 	uint32_t saddr, vaddr;
 	uint16_t sport, vport;
 	uint64_t conn_start, req_start, req_end, last_active; /* TSC */
+	uint64_t try_start, wake;			      /* TSC */
 	uint64_t bytes_in, bytes_out;			      /* this request */
 	struct gw_h1_body body;				      /* the request body's framing */
 	struct gw_alog_http log;			      /* this request's log fields */
@@ -129,7 +140,12 @@ struct gw_http {
 	struct gw_http_svc_stats *svc; /* per service */
 	struct uconn_list *idle;       /* per endpoint (index in mesh->endpoints) */
 	uint32_t *n_idle;	       /* per endpoint */
-	struct gw_h1_msg msg;	       /* the head being parsed */
+	struct gw_http_route_stats *rstats; /* per route */
+	uint64_t *no_route;		    /* per route table */
+	struct gw_route_scratch *scratch;   /* Hyperscan's, for every table */
+	struct gw_route_hdr *rhdrs;	    /* a request's fields as the matcher sees them */
+	char *tgt;			    /* a rewritten request-target */
+	struct gw_h1_msg msg;		    /* the head being parsed */
 	char *rx;		       /* a head that spans segments, copied to parse it */
 	char *tx;		       /* a rewritten head */
 	uint32_t rx_size, tx_size;
@@ -159,6 +175,56 @@ bool gw_hc_replay(struct hconn *hc);
 void gw_hc_uncount(struct hconn *hc);
 /* Re-arms hc's timer for its state. */
 void gw_hc_arm(struct hconn *hc);
+/* Drops the n head bytes from hc's input (rewritten or answered). */
+bool gw_hc_drop_input(struct hconn *hc, uint32_t n);
+/* Binds an upstream for the request and sends head (hc owns it until this
+ * call): retries a connect failure if the route allows, else answers 503.
+ * 1 sent, 0 answered or waiting for a retry, -1 hc gone. */
+int gw_hc_send_head(struct hconn *hc, struct rte_mbuf *head);
+/* A response the gateway makes (route answers and errors): status, an
+ * optional Location, body and extra fields. */
+struct gw_local_resp {
+	const char *reason;   /* errors: the one line of the body */
+	const char *location; /* redirects */
+	const char *body;     /* direct responses (may be NULL) */
+	uint32_t body_len;
+	const struct ctl_header_edit *add; /* response_headers_add */
+	unsigned int n_add;
+};
+/* Answers the request with lr; like gw_hc_generate. */
+bool gw_hc_answer(struct hconn *hc, uint16_t status, const struct gw_local_resp *lr,
+		  uint32_t log_flag, bool close);
+
+/* ---- gw_http_route.c: route tables ---- */
+/* Why a try failed, for the retry policy. */
+enum gw_retry_why { GW_RETRY_CONNECT, GW_RETRY_RESET, GW_RETRY_TIMEOUT, GW_RETRY_STATUS };
+/* A request of a route-table service: matches its route and applies what
+ * does not need an endpoint (no route: 404, redirect, direct response,
+ * fault abort or delay, cluster choice). 1 go on and forward (hc->route
+ * and hc->cluster set; HC_WAKE: hold the head for a fault delay), 0
+ * answered, -1 hc gone. */
+int gw_hr_select(struct hconn *hc, const char *buf, const struct gw_h1_msg *m, uint32_t head_len);
+/* The fields the route edits in the forwarded request head. */
+void gw_hr_request_opts(struct hconn *hc, const char *buf, const struct gw_h1_msg *m,
+			struct gw_h1_wopts *o, struct gw_h1_field *extra, unsigned int n_extra);
+/* The same for the response head. */
+void gw_hr_response_opts(const struct hconn *hc, struct gw_h1_wopts *o,
+			 struct gw_h1_field *extra);
+/* May the failed try go again? Counts refusals by the budget or count. */
+bool gw_hr_may_retry(struct hconn *hc, enum gw_retry_why why, uint16_t status);
+/* After gw_hr_may_retry and with hc unbound: waits for the back-off. */
+void gw_hr_retry(struct hconn *hc);
+/* hc's wake time came (fault delay or back-off over): the request goes on. */
+void gw_hr_wake(struct hconn *hc);
+/* The route's timeout for hc's request (µs). */
+uint64_t gw_hr_timeout_us(const struct hconn *hc);
+/* The request ended: route counters, the retry budget's gauge. */
+void gw_hr_request_done(struct hconn *hc);
+/* Keeps a clone of m (n bytes of the request) for a retry, while it fits. */
+void gw_hr_retain(struct hconn *hc, struct rte_mbuf *m, uint32_t n);
+/* Worker state for the routes (create/free: control thread). */
+int gw_hr_init(struct gw_http *h, int socket);
+void gw_hr_fini(struct gw_http *h);
 
 /* ---- gw_http_up.c: upstream side ---- */
 /* Binds an upstream connection for hc's request (pooled or new): 0, or
@@ -192,11 +258,28 @@ struct rte_mbuf *gw_chain_split(struct rte_mempool *pool, struct rte_mbuf **head
 struct rte_mbuf *gw_chain_from(struct rte_mempool *pool, const char *buf, uint32_t len);
 /* The response the gateway sends for status (head: to a HEAD request, so
  * without its body, RFC 9110 9.3.2): a chain, or NULL. */
-struct rte_mbuf *gw_http_error_response(struct rte_mempool *pool, uint16_t status,
-					const char *reason, const char *request_id, bool close,
-					bool head);
+struct rte_mbuf *gw_http_local_response(struct gw_http *h, uint16_t status,
+					const struct gw_local_resp *lr, const char *request_id,
+					bool close, bool head);
 /* The reason phrase of status. */
 const char *gw_http_status_text(uint16_t status);
+
+/* RFC 9110 9.2.2: safe to send twice. */
+static inline bool
+gw_http_idempotent(uint8_t method)
+{
+	switch (method) {
+	case GW_H1_M_GET:
+	case GW_H1_M_HEAD:
+	case GW_H1_M_OPTIONS:
+	case GW_H1_M_TRACE:
+	case GW_H1_M_PUT:
+	case GW_H1_M_DELETE:
+		return true;
+	default:
+		return false;
+	}
+}
 
 static inline uint64_t
 tsc_to_us(const struct gw_http *h, uint64_t tsc)

@@ -227,7 +227,7 @@ gw_uc_bind(struct hconn *hc)
 		p->stats.cb_max_connections++;
 		return -EBUSY;
 	}
-	while (hc->attempts < RTE_MIN(gc->conf.connect_attempts, (uint32_t)MAX_ATTEMPTS)) {
+	while (hc->try_attempts < RTE_MIN(gc->conf.connect_attempts, (uint32_t)MAX_ATTEMPTS)) {
 		i = gw_proxy_pick(p, &(struct gw_pick){.cluster = hc->cluster,
 						       .tried = hc->tried,
 						       .n_tried = hc->attempts,
@@ -237,9 +237,12 @@ gw_uc_bind(struct hconn *hc)
 						       .vport = hc->vport});
 		if (i < 0) {
 			p->stats.no_endpoint++;
-			return hc->attempts > 0 ? -ECONNREFUSED : -EHOSTUNREACH;
+			return hc->try_attempts > 0 ? -ECONNREFUSED : -EHOSTUNREACH;
 		}
-		hc->tried[hc->attempts++] = (uint16_t)i;
+		/* tried spans the retries too: each goes elsewhere while it can */
+		if (hc->attempts < MAX_ATTEMPTS)
+			hc->tried[hc->attempts++] = (uint16_t)i;
+		hc->try_attempts++;
 		ep = (int)(gc->conf.first_endpoint + (unsigned int)i);
 		u = (hc->flags & HC_NO_POOL) ? NULL : pool_get(h, ep);
 		if (u != NULL) {
@@ -297,6 +300,10 @@ connect_failed(struct uconn *u, bool timeout)
 		if (src != NULL && src == hc->c && consume > 0)
 			stk_conn_consumed(src, consume);
 		rte_pktmbuf_free(m);
+		if (rc == -ECONNREFUSED && gw_hr_may_retry(hc, GW_RETRY_CONNECT, 0)) {
+			gw_hr_retry(hc);
+			return;
+		}
 		flag = GW_ALOG_F(CONNECT_FAILED);
 		gw_hc_generate(hc, 503,
 			       rc == -EHOSTUNREACH ? "no healthy endpoint"
@@ -430,6 +437,13 @@ lost(struct uconn *u, struct hconn *hc, bool quiet, bool reset)
 		gw_proxy_ep_failed(h->p, u->cluster, u->ep);
 	if (hc == NULL || (quiet && gw_hc_replay(hc)))
 		return;
+	if (!(hc->flags & HC_RESP_STARTED)) {
+		gw_proxy_ep_status(h->p, u->cluster, u->ep, 502);
+		if (gw_hr_may_retry(hc, GW_RETRY_RESET, 0)) {
+			gw_hr_retry(hc);
+			return;
+		}
+	}
 	if (hc->flags & HC_RESP_STARTED)
 		gw_hc_abort(hc, GW_ALOG_F(UPSTREAM_RESET));
 	else
@@ -460,8 +474,14 @@ static bool
 forward_head(struct uconn *u, const char *buf, uint32_t head_len, unsigned int flags)
 {
 	struct gw_http *h = u->h;
-	int n = gw_h1_write_response_head(buf, &h->msg, NULL, 0, flags, h->tx, h->tx_size);
+	struct gw_h1_field extra[CTL_MAX_HEADER_EDITS];
+	struct gw_h1_wopts o = {0};
 	struct rte_mbuf *m, *front;
+	int n;
+
+	if (u->hc->route >= 0)
+		gw_hr_response_opts(u->hc, &o, extra);
+	n = gw_h1_write_response_head_opts(buf, &h->msg, &o, flags, h->tx, h->tx_size);
 
 	if (n < 0) {
 		upstream_lost(u, false);
@@ -517,6 +537,13 @@ uc_head(struct uconn *u)
 		/* a tunnel nobody asked for would carry unparsed requests */
 		uc_close(u, true);
 		gw_hc_generate(hc, 502, "unsolicited 101", 0, false);
+		return -1;
+	}
+	gw_proxy_ep_status(h->p, u->cluster, u->ep, m->code);
+	if (hc->route >= 0 && h->p->mesh->routes[hc->route].has_retries &&
+	    gw_hr_may_retry(hc, GW_RETRY_STATUS, m->code)) {
+		uc_close(u, true); /* the response is dropped with its connection */
+		gw_hr_retry(hc);
 		return -1;
 	}
 	hc->log.status = m->code;

@@ -105,6 +105,8 @@ gw_mesh_build(const struct ctl_config *conf)
 		if (gc->lb == NULL)
 			goto fail;
 	}
+	if (gw_mesh_routes_build(m, conf) < 0)
+		goto fail;
 	return m;
 fail:
 	gw_mesh_free(m);
@@ -119,6 +121,7 @@ gw_mesh_free(struct gw_mesh *m)
 		return;
 	for (unsigned int c = 0; m->clusters != NULL && c < m->n_clusters; c++)
 		gw_lb_free(m->clusters[c].lb);
+	gw_mesh_routes_free(m);
 	free(m->services);
 	free(m->clusters);
 	free(m->endpoints);

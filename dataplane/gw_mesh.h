@@ -14,6 +14,7 @@
 
 #include "ctl_config.h"
 #include "gw_lb.h"
+#include "gw_route.h"
 #include "stk.h"
 
 /* Locality tiers, best first. */
@@ -34,6 +35,16 @@ struct gw_cluster {
 	uint32_t max_ejected;
 };
 
+/* An HTTP route table: the config's routes (borrowed from the config's
+ * struct ctl_rtables, which outlives every snapshot) and the compiled
+ * matcher, shared through the compile cache. */
+struct gw_rtable {
+	char name[CTL_NAME_MAX];
+	unsigned int first_route; /* into gw_mesh.routes */
+	unsigned int n_routes;
+	struct gw_route_table *match;
+};
+
 struct gw_mesh {
 	struct ctl_node_conf node;
 	struct ctl_http_conf http; /* limits and timeouts of the HTTP services */
@@ -42,12 +53,32 @@ struct gw_mesh {
 	struct gw_cluster *clusters;
 	struct gw_endpoint *endpoints; /* clusters[c].conf.first_endpoint.. */
 	struct stk_vips *vips;	       /* every service VIP address, sorted */
+	unsigned int n_rtables, n_routes;
+	struct gw_rtable *rtables;
+	const struct ctl_http_route *routes; /* every table's, table after table */
 };
 
-/* Control thread: from a validated config. NULL + errno. */
+/* Control thread: from a validated config. NULL + errno. Compiles the
+ * route tables, or takes them from the compile cache when a table with the
+ * same content was compiled before (gw_mesh_routes.c). */
 struct gw_mesh *gw_mesh_build(const struct ctl_config *conf);
 /* Accepts NULL. */
 void gw_mesh_free(struct gw_mesh *m);
+
+/* gw_mesh_routes.c: the route tables of m from conf (0, or -errno after
+ * logging why), and their release. Control thread. */
+int gw_mesh_routes_build(struct gw_mesh *m, const struct ctl_config *conf);
+void gw_mesh_routes_free(struct gw_mesh *m);
+
+/* The compile cache's counters (control thread). */
+struct gw_route_cache_stats {
+	uint64_t compiles;   /* tables compiled */
+	uint64_t hits;	     /* tables taken from the cache */
+	uint64_t compile_us; /* time spent compiling, in all */
+	uint64_t last_compile_us;
+	unsigned int cached; /* tables held */
+};
+void gw_route_cache_get_stats(struct gw_route_cache_stats *out);
 
 /* Per endpoint, written by the control thread only, read by workers. Sized
  * CTL_MAX_ENDPOINTS, indexed like gw_mesh.endpoints. */

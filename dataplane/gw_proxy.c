@@ -256,6 +256,38 @@ gw_proxy_ep_failed(struct gw_proxy *p, unsigned int cluster, int ep)
 		p->eject(p->eject_arg, (unsigned int)ep);
 }
 
+void
+gw_proxy_ep_status(struct gw_proxy *p, unsigned int cluster, int ep, uint16_t status)
+{
+	struct gw_proxy_ep_stats *es = &p->ep_stats[ep];
+	const struct ctl_outlier_conf *o = &p->mesh->clusters[cluster].conf.outlier;
+	bool eject = false;
+
+	if (status < 500) {
+		es->consecutive_5xx = es->consecutive_gateway_errors = 0;
+		return;
+	}
+	if (o->consecutive_5xx > 0 && ++es->consecutive_5xx >= o->consecutive_5xx) {
+		p->stats.ejection_requests_5xx++;
+		eject = true;
+	}
+	if (status >= 502 && status <= 504) {
+		if (o->consecutive_gateway_errors > 0 &&
+		    ++es->consecutive_gateway_errors >= o->consecutive_gateway_errors) {
+			p->stats.ejection_requests_gateway++;
+			eject = true;
+		}
+	} else {
+		es->consecutive_gateway_errors = 0;
+	}
+	if (!eject)
+		return;
+	es->consecutive_5xx = es->consecutive_gateway_errors = 0;
+	p->stats.ejection_requests++;
+	if (p->eject != NULL)
+		p->eject(p->eject_arg, (unsigned int)ep);
+}
+
 /* ---- connecting ----------------------------------------------------------- */
 
 static void timer_fired(struct rte_timer *t, void *arg);
@@ -754,6 +786,18 @@ const struct gw_http_svc_stats *
 gw_proxy_http_svc_stats(const struct gw_proxy *p)
 {
 	return p->http != NULL ? gw_http_get_svc_stats(p->http) : NULL;
+}
+
+const struct gw_http_route_stats *
+gw_proxy_http_route_stats(const struct gw_proxy *p)
+{
+	return p->http != NULL ? gw_http_get_route_stats(p->http) : NULL;
+}
+
+const uint64_t *
+gw_proxy_http_no_route(const struct gw_proxy *p)
+{
+	return p->http != NULL ? gw_http_get_no_route(p->http) : NULL;
 }
 
 void

@@ -46,6 +46,8 @@
 	X(upstream_resets)	      /* the endpoint reset: client reset too */                   \
 	X(idle_timeouts)	      /* the cluster's idle_timeout: both reset */                 \
 	X(ejection_requests)	      /* consecutive failures reached: sent to control */          \
+	X(ejection_requests_5xx)      /* ... of them for consecutive 5xx responses */              \
+	X(ejection_requests_gateway)  /* ... for consecutive gateway errors (502-504) */           \
 	X(bytes_to_upstream)                                                                       \
 	X(bytes_to_client)                                                                         \
 	X(mbufs_held) /* gauge: received on one leg, not yet taken by the other */
@@ -64,12 +66,14 @@ struct gw_proxy_ep_stats {
 	uint64_t bytes_sent;	 /* towards the endpoint */
 	uint64_t bytes_received; /* from the endpoint */
 	uint32_t consecutive_failures;
+	uint32_t consecutive_5xx, consecutive_gateway_errors; /* HTTP responses */
 };
 
 /* Per cluster and service (single writer). */
 struct gw_proxy_cluster_stats {
 	uint64_t active;  /* gauge: proxied connections of this cluster */
 	uint64_t pending; /* gauge: connects in progress */
+	uint64_t retries_active; /* gauge: HTTP requests being retried (the budget) */
 };
 struct gw_proxy_service_stats {
 	uint64_t connections;
@@ -131,6 +135,9 @@ struct gw_http_stats;
 const struct gw_http_stats *gw_proxy_http_stats(const struct gw_proxy *p);
 struct gw_http_svc_stats;
 const struct gw_http_svc_stats *gw_proxy_http_svc_stats(const struct gw_proxy *p);
+struct gw_http_route_stats;
+const struct gw_http_route_stats *gw_proxy_http_route_stats(const struct gw_proxy *p);
+const uint64_t *gw_proxy_http_no_route(const struct gw_proxy *p);
 const struct gw_proxy_stats *gw_proxy_get_stats(const struct gw_proxy *p);
 const struct gw_proxy_ep_stats *gw_proxy_get_ep_stats(const struct gw_proxy *p);
 const struct gw_proxy_cluster_stats *gw_proxy_get_cluster_stats(const struct gw_proxy *p);

@@ -66,5 +66,8 @@ int gw_proxy_pick(struct gw_proxy *p, const struct gw_pick *pk);
 /* A connect failure or reset on endpoint ep (index in mesh->endpoints):
  * counts towards its outlier threshold, asking control for an ejection. */
 void gw_proxy_ep_failed(struct gw_proxy *p, unsigned int cluster, int ep);
+/* An HTTP response status from (or on behalf of) endpoint ep: consecutive
+ * 5xx and gateway errors count towards their outlier thresholds. */
+void gw_proxy_ep_status(struct gw_proxy *p, unsigned int cluster, int ep, uint16_t status);
 
 #endif /* MESHGW_GW_PROXY_INTERNAL_H */

@@ -6,6 +6,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -17,13 +18,11 @@
 #include "gw_route.h"
 #include "gw_route_internal.h"
 
-/* Expressions for one field: at most one per route (header names are
- * distinct within a route), so every array has room for n_routes. */
-struct exprs {
-	char **v;
-	unsigned int *flags;
-	unsigned int *ids;
-	unsigned int n;
+/* One constraining matcher of a field while it is built: its expression
+ * (NULL for PRESENT) and route. */
+struct item {
+	char *expr;
+	unsigned int route;
 };
 
 static void
@@ -36,18 +35,6 @@ set_err(char *err, size_t errlen, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(err, errlen, fmt, ap);
 	va_end(ap);
-}
-
-static void
-bit_set(uint64_t *b, unsigned int i)
-{
-	b[i / 64] |= UINT64_C(1) << (i % 64);
-}
-
-static void
-bit_clear(uint64_t *b, unsigned int i)
-{
-	b[i / 64] &= ~(UINT64_C(1) << (i % 64));
 }
 
 /* Every byte that is not alphanumeric becomes \xHH: always a literal. */
@@ -190,113 +177,21 @@ bad_kind:
 	return -EINVAL;
 }
 
-static void
-exprs_free(struct exprs *x)
-{
-	if (x->v != NULL)
-		for (unsigned int i = 0; i < x->n; i++)
-			free(x->v[i]);
-	free(x->v);
-	free(x->flags);
-	free(x->ids);
-	memset(x, 0, sizeof(*x));
-}
-
-static int
-exprs_init(struct exprs *x, unsigned int cap)
-{
-	x->n = 0;
-	x->v = calloc(cap, sizeof(*x->v));
-	x->flags = calloc(cap, sizeof(*x->flags));
-	x->ids = calloc(cap, sizeof(*x->ids));
-	if (x->v == NULL || x->flags == NULL || x->ids == NULL) {
-		exprs_free(x);
-		return -ENOMEM;
-	}
-	return 0;
-}
-
-static int
-field_init(struct gw_route_field *f, const struct gw_route_table *t, bool header)
-{
-	f->used = true;
-	f->wild = calloc(t->n_words, sizeof(uint64_t));
-	if (header)
-		f->present = calloc(t->n_words, sizeof(uint64_t));
-	if (f->wild == NULL || (header && f->present == NULL))
-		return -ENOMEM;
-	for (unsigned int i = 0; i < t->n_routes; i++)
-		bit_set(f->wild, i);
-	return 0;
-}
-
-static int
-field_compile(struct gw_route_field *f, const struct exprs *x, const char *field, char *err,
-	      size_t errlen)
-{
-	hs_compile_error_t *cerr = NULL;
-
-	if (x->n == 0)
-		return 0;
-	if (hs_compile_multi((const char *const *)x->v, x->flags, x->ids, x->n, HS_MODE_BLOCK, NULL,
-			     &f->db, &cerr) == HS_SUCCESS)
-		return 0;
-	if (cerr->expression >= 0)
-		set_err(err, errlen, "route %u: %s: expression %d rejected by Hyperscan: %s",
-			x->ids[cerr->expression], field, cerr->expression, cerr->message);
-	else
-		set_err(err, errlen, "%s: Hyperscan: %s", field, cerr->message);
-	hs_free_compile_error(cerr);
-	f->db = NULL;
-	return -EINVAL;
-}
-
 /* host, path or method: which matcher a route has on it. */
 static struct gw_route_str_match
 std_matcher(const struct gw_route_def *d, int which)
 {
 	struct gw_route_str_match m = {GW_ROUTE_ANY, NULL};
 
-	if (which == 0)
+	if (which == GW_RF_HOST)
 		return d->host;
-	if (which == 1)
+	if (which == GW_RF_PATH)
 		return d->path;
 	if (d->method != NULL) {
 		m.kind = GW_ROUTE_EXACT;
 		m.value = d->method;
 	}
 	return m;
-}
-
-static int
-build_std_field(struct gw_route_table *t, const struct gw_route_def *defs, int which, char *err,
-		size_t errlen)
-{
-	static const char *const names[] = {"host", "path", "method"};
-	struct gw_route_field *f = which == 0 ? &t->host : which == 1 ? &t->path : &t->method;
-	struct exprs x = {0};
-	int rc;
-
-	if ((rc = exprs_init(&x, t->n_routes)) < 0 || (rc = field_init(f, t, false)) < 0) {
-		set_err(err, errlen, "out of memory");
-		goto out;
-	}
-	for (unsigned int i = 0; i < t->n_routes; i++) {
-		struct gw_route_str_match m = std_matcher(&defs[i], which);
-
-		if (m.kind == GW_ROUTE_ANY)
-			continue;
-		rc = matcher_expr(names[which], &m, &x.v[x.n], &x.flags[x.n], err, errlen, i);
-		if (rc < 0)
-			goto out;
-		x.ids[x.n++] = i;
-		bit_clear(f->wild, i);
-	}
-	f->used = x.n > 0;
-	rc = field_compile(f, &x, names[which], err, errlen);
-out:
-	exprs_free(&x);
-	return rc;
 }
 
 static bool
@@ -315,17 +210,17 @@ hdr_field(struct gw_route_table *t, const char *name, unsigned int route, char *
 	struct gw_route_field *f;
 	size_t len = strlen(name);
 
-	for (unsigned int i = 0; i < t->n_hdr; i++)
-		if (name_eq(t->hdr[i].name, name))
-			return &t->hdr[i];
-	if (len == 0 || t->n_hdr == GW_ROUTE_MAX_HDR_FIELDS) {
+	for (unsigned int i = GW_RF_HDR0; i < t->n_fields; i++)
+		if (name_eq(t->f[i].name, name))
+			return &t->f[i];
+	if (len == 0 || t->n_fields == GW_RF_MAX) {
 		set_err(err, errlen, "route %u: header: %s", route,
 			len == 0 ? "empty name" : "too many distinct header names");
 		errno = EINVAL;
 		return NULL;
 	}
-	f = &t->hdr[t->n_hdr++]; /* counted first: gw_route_free frees a partial one */
-	if (field_init(f, t, true) < 0 || (f->name = malloc(len + 1)) == NULL) {
+	f = &t->f[t->n_fields++]; /* counted first: gw_route_free frees a partial one */
+	if ((f->name = malloc(len + 1)) == NULL) {
 		set_err(err, errlen, "out of memory");
 		errno = ENOMEM;
 		return NULL;
@@ -366,40 +261,219 @@ build_hdr_names(struct gw_route_table *t, const struct gw_route_def *defs, char 
 	return 0;
 }
 
-static int
-build_hdr_field(struct gw_route_table *t, const struct gw_route_def *defs, struct gw_route_field *f,
-		char *err, size_t errlen)
+/* Route d's matcher on field fi (ANY if none). */
+static struct gw_route_str_match
+field_matcher(const struct gw_route_table *t, const struct gw_route_def *d, unsigned int fi)
 {
-	char label[80];
-	struct exprs x = {0};
-	int rc;
+	struct gw_route_str_match any = {GW_ROUTE_ANY, NULL};
 
-	snprintf(label, sizeof(label), "header %s", f->name);
-	if ((rc = exprs_init(&x, t->n_routes)) < 0) {
+	if (fi < GW_RF_HDR0)
+		return std_matcher(d, (int)fi);
+	for (unsigned int h = 0; h < d->n_headers; h++)
+		if (name_eq(t->f[fi].name, d->headers[h].name))
+			return d->headers[h].m;
+	return any;
+}
+
+/* Sorts by expression, then route; PRESENT (NULL) first. */
+static int
+item_cmp(const void *a, const void *b)
+{
+	const struct item *x = a, *y = b;
+	int c;
+
+	if (x->expr == NULL || y->expr == NULL)
+		c = (x->expr != NULL) - (y->expr != NULL);
+	else
+		c = strcmp(x->expr, y->expr);
+	if (c != 0)
+		return c;
+	return x->route < y->route ? -1 : x->route > y->route;
+}
+
+static void
+need_add(struct gw_route_table *t, unsigned int route, unsigned int fi, uint32_t expr)
+{
+	struct gw_route_need *nd = &t->need[route];
+
+	nd->field[nd->n] = (uint8_t)fi;
+	nd->expr[nd->n++] = expr;
+}
+
+/* Compiles the distinct expressions x[0..n) (ids[i] their expr ids). */
+static int
+field_compile(struct gw_route_field *f, char **x, unsigned int *ids, unsigned int n,
+	      unsigned int flags, const unsigned int *route, const char *field, char *err,
+	      size_t errlen)
+{
+	hs_compile_error_t *cerr = NULL;
+	unsigned int *fl = malloc(n * sizeof(*fl));
+
+	if (fl == NULL) {
 		set_err(err, errlen, "out of memory");
-		return rc;
+		return -ENOMEM;
+	}
+	for (unsigned int i = 0; i < n; i++)
+		fl[i] = flags;
+	if (hs_compile_multi((const char *const *)x, fl, ids, n, HS_MODE_BLOCK, NULL, &f->db,
+			     &cerr) == HS_SUCCESS) {
+		free(fl);
+		return 0;
+	}
+	free(fl);
+	if (cerr->expression >= 0)
+		set_err(err, errlen, "route %u: %s: rejected by Hyperscan: %s",
+			route[cerr->expression], field, cerr->message);
+	else
+		set_err(err, errlen, "%s: Hyperscan: %s", field, cerr->message);
+	hs_free_compile_error(cerr);
+	f->db = NULL;
+	return -EINVAL;
+}
+
+/*
+ * Field fi: one expr per distinct expression (and one for its PRESENT
+ * matchers), each route's need, the wildcard bitmap and the database.
+ */
+static int
+build_field(struct gw_route_table *t, const struct gw_route_def *defs, unsigned int fi, char *err,
+	    size_t errlen)
+{
+	static const char *const names[] = {"host", "path", "method"};
+	struct gw_route_field *f = &t->f[fi];
+	char label[80];
+	struct item *it = calloc(t->n_routes, sizeof(*it));
+	char **x = calloc(t->n_routes, sizeof(*x));
+	unsigned int *ids = calloc(t->n_routes, sizeof(*ids));
+	unsigned int *first = calloc(t->n_routes, sizeof(*first));
+	unsigned int n = 0, nx = 0, flags = 0;
+	int rc = -ENOMEM;
+
+	if (fi < GW_RF_HDR0)
+		snprintf(label, sizeof(label), "%s", names[fi]);
+	else
+		snprintf(label, sizeof(label), "header %s", f->name);
+	f->present = GW_RF_NONE;
+	f->wild = calloc(t->n_words, sizeof(uint64_t));
+	if (it == NULL || x == NULL || ids == NULL || first == NULL || f->wild == NULL) {
+		set_err(err, errlen, "out of memory");
+		goto out;
 	}
 	for (unsigned int i = 0; i < t->n_routes; i++) {
-		for (unsigned int h = 0; h < defs[i].n_headers; h++) {
-			const struct gw_route_hdr_match *m = &defs[i].headers[h];
+		struct gw_route_str_match m = field_matcher(t, &defs[i], fi);
 
-			if (!name_eq(f->name, m->name))
-				continue;
-			bit_clear(f->wild, i);
-			if (m->m.kind == GW_ROUTE_PRESENT) {
-				bit_set(f->present, i);
-				continue;
-			}
-			rc = matcher_expr(label, &m->m, &x.v[x.n], &x.flags[x.n], err, errlen, i);
+		if (m.kind == GW_ROUTE_ANY) {
+			f->wild[i / 64] |= UINT64_C(1) << (i % 64);
+			f->n_wild++;
+			continue;
+		}
+		it[n].route = i;
+		if (m.kind != GW_ROUTE_PRESENT || fi < GW_RF_HDR0) {
+			rc = matcher_expr(label, &m, &it[n].expr, &flags, err, errlen, i);
 			if (rc < 0)
 				goto out;
-			x.ids[x.n++] = i;
+		}
+		n++;
+	}
+	f->used = n > 0;
+	qsort(it, n, sizeof(*it), item_cmp);
+	for (unsigned int i = 0; i < n; i++) {
+		bool same = i > 0 && item_cmp(&(struct item){it[i].expr, 0},
+					      &(struct item){it[i - 1].expr, 0}) == 0;
+
+		if (!same) {
+			if (it[i].expr == NULL) {
+				f->present = t->n_exprs;
+			} else {
+				x[nx] = it[i].expr;
+				ids[nx] = t->n_exprs;
+				first[nx++] = it[i].route;
+			}
+			t->n_exprs++;
+			f->n_exprs++;
+		}
+		need_add(t, it[i].route, fi, t->n_exprs - 1);
+	}
+	rc = nx > 0 ? field_compile(f, x, ids, nx, flags, first, label, err, errlen) : 0;
+out:
+	for (unsigned int i = 0; it != NULL && i < t->n_routes; i++)
+		free(it[i].expr);
+	free(it);
+	free(x);
+	free(ids);
+	free(first);
+	return rc;
+}
+
+/* Each expr's sorted route list, from the routes' needs. */
+static int
+build_expr_routes(struct gw_route_table *t)
+{
+	uint32_t *pos;
+
+	t->expr_off = calloc(t->n_exprs + 1, sizeof(uint32_t));
+	pos = calloc(t->n_exprs + 1, sizeof(uint32_t));
+	if (t->expr_off == NULL || pos == NULL) {
+		free(pos);
+		return -ENOMEM;
+	}
+	for (unsigned int r = 0; r < t->n_routes; r++)
+		for (unsigned int k = 0; k < t->need[r].n; k++)
+			t->expr_off[t->need[r].expr[k] + 1]++;
+	for (unsigned int e = 0; e < t->n_exprs; e++)
+		t->expr_off[e + 1] += t->expr_off[e];
+	t->expr_routes = malloc((t->expr_off[t->n_exprs] + 1) * sizeof(uint32_t));
+	if (t->expr_routes == NULL) {
+		free(pos);
+		return -ENOMEM;
+	}
+	memcpy(pos, t->expr_off, (t->n_exprs + 1) * sizeof(uint32_t));
+	for (unsigned int r = 0; r < t->n_routes; r++)
+		for (unsigned int k = 0; k < t->need[r].n; k++)
+			t->expr_routes[pos[t->need[r].expr[k]]++] = r;
+	free(pos);
+	return 0;
+}
+
+/*
+ * The driver: the used field with the fewest expected candidates, i.e. the
+ * routes that do not constrain it plus the routes per distinct matcher of
+ * it. Path wins ties: it is usually the most selective in practice.
+ */
+static int
+choose_driver(struct gw_route_table *t)
+{
+	static const unsigned int order[] = {GW_RF_PATH, GW_RF_HOST, GW_RF_METHOD};
+	unsigned long best_cost = ULONG_MAX;
+	unsigned int n_used = 0;
+	struct gw_route_field *f;
+
+	t->driver = -1;
+	for (unsigned int k = 0; k < t->n_fields; k++) {
+		unsigned int fi = k < 3 ? order[k] : k;
+		unsigned long cost;
+
+		f = &t->f[fi];
+		if (!f->used)
+			continue;
+		n_used++;
+		cost = f->n_wild + (t->n_routes - f->n_wild + f->n_exprs - 1) / f->n_exprs;
+		if (cost < best_cost) {
+			best_cost = cost;
+			t->driver = (int)fi;
 		}
 	}
-	rc = field_compile(f, &x, label, err, errlen);
-out:
-	exprs_free(&x);
-	return rc;
+	t->sparse_max = 64 + t->n_words * n_used / 4;
+	if (t->driver < 0)
+		return 0;
+	f = &t->f[t->driver];
+	f->wild_list = malloc((f->n_wild + 1) * sizeof(uint32_t));
+	if (f->wild_list == NULL)
+		return -ENOMEM;
+	for (unsigned int i = 0, k = 0; i < t->n_routes; i++)
+		if (f->wild[i / 64] & (UINT64_C(1) << (i % 64)))
+			f->wild_list[k++] = i;
+	return 0;
 }
 
 static void
@@ -409,8 +483,8 @@ field_free(struct gw_route_field *f)
 	f->db = NULL;
 	free(f->wild);
 	f->wild = NULL;
-	free(f->present);
-	f->present = NULL;
+	free(f->wild_list);
+	f->wild_list = NULL;
 	free(f->name);
 	f->name = NULL;
 }
@@ -420,11 +494,11 @@ gw_route_free(struct gw_route_table *t)
 {
 	if (t == NULL)
 		return;
-	field_free(&t->host);
-	field_free(&t->path);
-	field_free(&t->method);
-	for (unsigned int i = 0; i < t->n_hdr; i++)
-		field_free(&t->hdr[i]);
+	for (unsigned int i = 0; i < GW_RF_MAX; i++)
+		field_free(&t->f[i]);
+	free(t->expr_off);
+	free(t->expr_routes);
+	free(t->need);
 	free(t);
 }
 
@@ -441,22 +515,24 @@ gw_route_build(const struct gw_route_def *defs, unsigned int n, char *err, size_
 		goto fail;
 	}
 	t = calloc(1, sizeof(*t));
-	if (t == NULL) {
+	if (t == NULL || (t->need = calloc(n, sizeof(*t->need))) == NULL) {
 		rc = -ENOMEM;
 		set_err(err, errlen, "out of memory");
 		goto fail;
 	}
 	t->n_routes = n;
 	t->n_words = (n + 63) / 64;
+	t->n_fields = GW_RF_HDR0;
 	t->hash = gw_route_defs_hash(defs, n);
-	for (int which = 0; which < 3; which++)
-		if ((rc = build_std_field(t, defs, which, err, errlen)) < 0)
-			goto fail;
 	if ((rc = build_hdr_names(t, defs, err, errlen)) < 0)
 		goto fail;
-	for (unsigned int i = 0; i < t->n_hdr; i++)
-		if ((rc = build_hdr_field(t, defs, &t->hdr[i], err, errlen)) < 0)
+	for (unsigned int fi = 0; fi < t->n_fields; fi++)
+		if ((rc = build_field(t, defs, fi, err, errlen)) < 0)
 			goto fail;
+	if ((rc = build_expr_routes(t)) < 0 || (rc = choose_driver(t)) < 0) {
+		set_err(err, errlen, "out of memory");
+		goto fail;
+	}
 	return t;
 fail:
 	gw_route_free(t);

@@ -8,6 +8,8 @@ PKGS=(
 	build-essential meson ninja-build pkg-config clang clang-format clang-tools
 	libdpdk-dev dpdk libssl-dev openssl libconfig-dev libhyperscan-dev libnuma-dev
 	libjansson-dev libcmocka-dev
+	# perf/route_bench.sh: the sequential PCRE2-JIT router it compares with
+	libpcre2-dev
 	iproute2 iputils-ping iputils-arping ethtool nftables
 	python3-scapy curl socat jq procps psmisc
 	# perf/l4_bench.sh: its peers and load tools (dpdk-dev has dpdk-testpmd)

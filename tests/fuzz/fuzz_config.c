@@ -10,6 +10,7 @@
  * so LeakSanitizer is told to ignore allocations made inside libconfig.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,15 @@
 #include "ctl_config.h"
 
 static struct ctl_config *cfg; /* ~420 KiB: allocated once */
+
+/* A service sends to a cluster or (HTTP) to a route table. */
+static bool
+service_target_ok(const struct ctl_config *c, const struct ctl_service_conf *svc)
+{
+	if (svc->route_table == 0)
+		return svc->cluster < c->n_clusters;
+	return c->rtables != NULL && svc->route_table <= c->rtables->n_tables;
+}
 
 /* Services name a cluster; clusters own disjoint, non-empty endpoint ranges
  * in file order. */
@@ -29,7 +39,7 @@ check_mesh(const struct ctl_config *c)
 	    c->n_endpoints > CTL_MAX_ENDPOINTS)
 		abort();
 	for (unsigned int i = 0; i < c->n_services; i++)
-		if (c->services[i].cluster >= c->n_clusters || c->services[i].n_vips < 1 ||
+		if (!service_target_ok(c, &c->services[i]) || c->services[i].n_vips < 1 ||
 		    c->services[i].n_vips > CTL_MAX_SERVICE_VIPS)
 			abort();
 	for (unsigned int i = 0; i < c->n_clusters; i++) {
@@ -46,6 +56,41 @@ check_mesh(const struct ctl_config *c)
 		if (c->endpoints[i].weight < 1 || c->endpoints[i].weight > 10000 ||
 		    c->endpoints[i].port == 0)
 			abort();
+}
+
+/* Tables own disjoint, non-empty route ranges in order; routes that go
+ * upstream name existing clusters. */
+static void
+check_rtables(const struct ctl_config *c)
+{
+	const struct ctl_rtables *rt = c->rtables;
+	unsigned int next = 0;
+
+	if (rt == NULL)
+		return;
+	if (rt->n_tables < 1 || rt->n_tables > CTL_MAX_ROUTE_TABLES ||
+	    rt->n_routes > CTL_MAX_HTTP_ROUTES)
+		abort();
+	for (unsigned int i = 0; i < rt->n_tables; i++) {
+		if (rt->tables[i].first_route != next || rt->tables[i].n_routes < 1)
+			abort();
+		next += rt->tables[i].n_routes;
+	}
+	for (unsigned int i = 0; i < rt->n_routes; i++) {
+		const struct ctl_http_route *r = &rt->routes[i];
+		bool up = r->action == CTL_ACT_CLUSTER || r->action == CTL_ACT_WEIGHTED;
+		if ((up && (r->n_clusters < 1 || r->n_clusters > CTL_MAX_WEIGHTED)) ||
+		    (!up && (r->n_clusters != 0 || r->status < 200 || r->status > 599)) ||
+		    (r->action == CTL_ACT_REDIRECT && r->location == NULL) ||
+		    r->n_headers > CTL_MAX_ROUTE_HEADERS ||
+		    (r->path.kind != CTL_MATCH_ANY) != (r->path.value != NULL))
+			abort();
+		for (unsigned int k = 0; k < r->n_clusters; k++)
+			if (r->clusters[k].cluster >= c->n_clusters || r->clusters[k].weight < 1)
+				abort();
+	}
+	if (next != rt->n_routes)
+		abort();
 }
 
 /* What the rest of the daemon relies on after a successful load. */
@@ -69,6 +114,7 @@ check_config(const struct ctl_config *c)
 		if (c->routes[i].port >= c->n_ports || c->routes[i].plen > 32)
 			abort();
 	check_mesh(c);
+	check_rtables(c);
 }
 
 /* "fuzz.conf:<digits>: <something>" */
@@ -112,9 +158,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(text, data, size);
 	text[size] = '\0';
 	rc = ctl_config_load_string(text, "fuzz.conf", cfg, err, sizeof(err));
-	if (rc == 0 && err[0] == '\0')
+	if (rc == 0 && err[0] == '\0') {
 		check_config(cfg);
-	else if (rc == -EINVAL)
+		ctl_config_release(cfg);
+	} else if (rc == -EINVAL)
 		check_error(err);
 	else
 		abort();

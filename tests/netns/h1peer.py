@@ -3,13 +3,14 @@
 proxy tests (test_http_*.sh). Standard library only.
 
 Backend (runs until killed; prints {"listening": PORT} once it accepts):
-  serve-echo ADDR PORT [--name bK] [--log FILE]
+  serve-echo ADDR PORT [--name bK] [--log FILE] [--fail-status NNN]
     a keep-alive HTTP/1.1 server (one thread per connection) answering
     every request with a JSON body {backend, method, path, version,
     headers: [[name, value], ...] in order, body_len, body_sha256}; it
     reads Content-Length and chunked bodies and answers
     `Expect: 100-continue` with a 100 first. With --log, one JSON line per
-    event: {"ev": "accept"|"rx"|"req"|"close", "conn": N, ...}; "rx" holds
+    event: {"ev": "accept"|"rx"|"req"|"close", "conn": N, ...}; with
+    --fail-status every request is answered with that status; "rx" holds
     the exact bytes received (latin-1), so a test can tell that nothing at
     all reached the backend. Paths that misbehave:
       /status/NNN        answer with status NNN (the echo as the body)
@@ -28,6 +29,8 @@ Backend (runs until killed; prints {"listening": PORT} once it accepts):
       /upgrade           101 to a request with Upgrade, then echo raw bytes
                          until EOF
       /nohead-close      a response with no Content-Length, ended by close
+      /flaky             503 on every other request to this backend (the
+                         first one 503), 200 otherwise
 
 Clients (towards a VIP; one JSON object on stdout, exit 0 unless "error"):
   raw HOST PORT FILE | --hex HEX [--expect N] [--timeout S] [--linger S]
@@ -48,6 +51,13 @@ Clients (towards a VIP; one JSON object on stdout, exit 0 unless "error"):
                          body, the odd ones delayed less than the even ones
                          so a proxy that reorders shows it); checks that the
                          N responses come back in order with the right bodies
+  load HOST PORT N [--conns C] [--method M] [--path P] [--header 'N: V']...
+       [--slow-ms MS]
+                         N requests over C keep-alive connections (threads):
+                         {"n", "status": {code: count}, "backend": {x-backend:
+                         count}, "slow": requests over --slow-ms, "errors",
+                         "ms"}; a closed connection is reopened (counted in
+                         "reconnects")
   upgrade HOST PORT [--bytes N]
                          GET /upgrade with Upgrade, expects 101, then sends
                          N random bytes and checks they are echoed
@@ -113,8 +123,10 @@ class EchoServer(ThreadingHTTPServer):
     allow_reuse_address = True
     request_queue_size = 1024
 
-    def __init__(self, addr, name, log):
+    def __init__(self, addr, name, log, fail_status=0):
         self.name, self.log = name, log
+        self.fail_status = fail_status
+        self.flaky = 0
         self.conns = 0
         self.conns_lock = threading.Lock()
         super().__init__(addr, EchoHandler)
@@ -234,7 +246,11 @@ class EchoHandler(BaseHTTPRequestHandler):
             return self.send_big(int(q.get("bytes", "0")))
         elif p == "/upgrade" and self.headers.get("Upgrade"):
             return self.tunnel()
-        status = 200
+        status = self.server.fail_status or 200
+        if p == "/flaky":
+            with self.server.conns_lock:
+                self.server.flaky += 1
+                status = 503 if self.server.flaky % 2 == 1 else 200
         if p.startswith("/status/"):
             status = int(p[len("/status/"):])
         self.send_json(status, echo)
@@ -296,8 +312,8 @@ class EchoHandler(BaseHTTPRequestHandler):
         self.connection.shutdown(socket.SHUT_WR)
 
 
-def serve_echo(addr, port, name, logpath):
-    srv = EchoServer((addr, port), name, EventLog(logpath))
+def serve_echo(addr, port, name, logpath, fail_status=0):
+    srv = EchoServer((addr, port), name, EventLog(logpath), fail_status)
     print(json.dumps({"listening": port}), flush=True)
     srv.serve_forever()
 
@@ -579,6 +595,91 @@ def upgrade(host, port, nbytes):
     return out
 
 
+def load_conn(host, port, req, count, slow_ms, out, lock):
+    """count requests on one keep-alive connection (reopened when closed)."""
+    st, be, slow, errors, reconnects = {}, {}, 0, 0, 0
+    s, buf = None, b""
+    done = 0
+    while done < count:
+        if s is None:
+            try:
+                s = socket.create_connection((host, port), timeout=10)
+                s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            except OSError:
+                errors += 1
+                done += 1
+                time.sleep(0.01)
+                continue
+            buf = b""
+        t0 = time.monotonic()
+        try:
+            s.sendall(req)
+            while b"\r\n\r\n" not in buf:
+                d = s.recv(65536)
+                if not d:
+                    raise ConnectionError("closed")
+                buf += d
+            head, _, buf = buf.partition(b"\r\n\r\n")
+            lines = head.split(b"\r\n")
+            code = int(lines[0].split()[1])
+            hdrs = {}
+            for ln in lines[1:]:
+                k, _, v = ln.partition(b":")
+                hdrs[k.strip().lower()] = v.strip()
+            n = int(hdrs.get(b"content-length", b"0"))
+            while len(buf) < n:
+                d = s.recv(65536)
+                if not d:
+                    raise ConnectionError("closed mid-body")
+                buf += d
+            buf = buf[n:]
+            st[code] = st.get(code, 0) + 1
+            b = hdrs.get(b"x-backend", b"-").decode()
+            be[b] = be.get(b, 0) + 1
+            if (time.monotonic() - t0) * 1000 >= slow_ms:
+                slow += 1
+            if hdrs.get(b"connection", b"").lower() == b"close":
+                s.close()
+                s = None
+                reconnects += 1
+        except (OSError, ValueError, IndexError):
+            errors += 1
+            if s is not None:
+                s.close()
+            s = None
+            reconnects += 1
+        done += 1
+    if s is not None:
+        s.close()
+    with lock:
+        for k, v in st.items():
+            out["status"][str(k)] = out["status"].get(str(k), 0) + v
+        for k, v in be.items():
+            out["backend"][k] = out["backend"].get(k, 0) + v
+        out["slow"] += slow
+        out["errors"] += errors
+        out["reconnects"] += reconnects
+
+
+def load(host, port, n, conns, method, path, headers, slow_ms):
+    req = ("%s %s HTTP/1.1\r\nHost: %s\r\n" % (method, path, host)).encode()
+    for h in headers:
+        req += h.encode() + b"\r\n"
+    req += b"\r\n"
+    out = {"n": n, "status": {}, "backend": {}, "slow": 0, "errors": 0, "reconnects": 0}
+    lock = threading.Lock()
+    t0 = time.monotonic()
+    ths = [threading.Thread(target=load_conn,
+                            args=(host, port, req, n // conns + (1 if i < n % conns else 0),
+                                  slow_ms, out, lock)) for i in range(conns)]
+    for t in ths:
+        t.start()
+    for t in ths:
+        t.join()
+    out["ms"] = round((time.monotonic() - t0) * 1000, 1)
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -587,6 +688,7 @@ def main():
     p.add_argument("port", type=int)
     p.add_argument("--name", default="b")
     p.add_argument("--log")
+    p.add_argument("--fail-status", type=int, default=0)
     p = sub.add_parser("raw")
     p.add_argument("host")
     p.add_argument("port", type=int)
@@ -604,6 +706,15 @@ def main():
     p.add_argument("host")
     p.add_argument("port", type=int)
     p.add_argument("n", type=int)
+    p = sub.add_parser("load")
+    p.add_argument("host")
+    p.add_argument("port", type=int)
+    p.add_argument("n", type=int)
+    p.add_argument("--conns", type=int, default=4)
+    p.add_argument("--method", default="GET")
+    p.add_argument("--path", default="/")
+    p.add_argument("--header", action="append", default=[])
+    p.add_argument("--slow-ms", type=float, default=1e9)
     p = sub.add_parser("upgrade")
     p.add_argument("host")
     p.add_argument("port", type=int)
@@ -611,7 +722,7 @@ def main():
     a = ap.parse_args()
 
     if a.cmd == "serve-echo":
-        serve_echo(a.addr, a.port, a.name, a.log)
+        serve_echo(a.addr, a.port, a.name, a.log, a.fail_status)
         return
     if a.cmd == "raw":
         if (a.file is None) == (a.hex is None):
@@ -625,6 +736,8 @@ def main():
                 res["error"] = "then: " + res["then"]["error"]
     elif a.cmd == "pipeline":
         res = pipeline(a.host, a.port, a.n)
+    elif a.cmd == "load":
+        res = load(a.host, a.port, a.n, a.conns, a.method, a.path, a.header, a.slow_ms)
     else:
         res = upgrade(a.host, a.port, a.bytes)
     print(json.dumps(res), flush=True)

@@ -442,6 +442,11 @@ http_service() {
 	L4_SERVICES+="${L4_SERVICES:+,}
 		{ name = \"$1\"; vips = [ \"$2\" ]; cluster = \"$3\"; protocol = \"http\"; }"
 }
+# http_route_service NAME VIP:PORT TABLE: an HTTP service sending to a route table.
+http_route_service() {
+	L4_SERVICES+="${L4_SERVICES:+,}
+		{ name = \"$1\"; vips = [ \"$2\" ]; route_table = \"$3\"; protocol = \"http\"; }"
+}
 l4_cluster() {
 	local name=$1 keys=$2 eps="" e a p w n
 	shift 2
@@ -483,7 +488,7 @@ mg_l4_end() {
 }
 
 # ---- HTTP proxy tests -------------------------------------------------------
-# h1_backend K: h1peer.py serve-echo in backend K (after mg_backends), on
+# h1_backend K [ARGS]: h1peer.py serve-echo in backend K (after mg_backends), on
 # $(be_ip K):$H1_PORT next to its nginx, answering as "bK"; its event log
 # (JSON lines: accept, rx with the exact bytes, req, close) in $(h1_log K).
 # h1c CMD ARGS: an h1peer.py client in $PEER, bounded by $H1C_TIMEOUT.
@@ -496,9 +501,10 @@ h1c() { in_peer timeout "${H1C_TIMEOUT:-60}" "$PY" "$H1PEER" "$@"; }
 
 h1_backend() {
 	local k=$1 out=$TMP/h1_b$1.out
+	shift
 	# not through in_be: a backgrounded function would be a subshell with its own pid
 	ip netns exec "$(be_ns "$k")" "$PY" "$H1PEER" serve-echo "$(be_ip "$k")" "$H1_PORT" \
-		--name "b$k" --log "$(h1_log "$k")" >"$out" 2>&1 &
+		--name "b$k" --log "$(h1_log "$k")" "$@" >"$out" 2>&1 &
 	H1_BE[$k]=$!
 	disown
 	for _ in $(seq 100); do

@@ -15,8 +15,11 @@
 
 #include <cmocka.h>
 
+#include "gw_log.h"
 #include "gw_snapshot.h"
 #include "ut_eal.h"
+
+int gw_log_level = GW_LOG_WARN;
 
 static struct ctl_config conf;
 

@@ -1,0 +1,187 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * gw_mesh_routes.c - the HTTP route tables of a snapshot's mesh, and the
+ * compile cache: a compiled table is kept by the content hash of its
+ * routes' matchers, so a snapshot whose routes did not change takes the
+ * compiled databases of the previous one instead of compiling them again
+ * (10,000 regex routes take seconds). Control thread only: the cache has
+ * no lock.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "gw_log.h"
+#include "gw_mesh.h"
+
+#define CACHE_MAX (2 * CTL_MAX_ROUTE_TABLES) /* a running and a new snapshot's */
+
+struct centry {
+	uint64_t hash;
+	unsigned int n_routes, refs;
+	struct gw_route_table *t;
+};
+
+static struct centry cache[CACHE_MAX];
+static struct gw_route_cache_stats cstats;
+
+static uint64_t
+now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static struct gw_route_str_match
+str_match(const struct ctl_str_match *m)
+{
+	/* enum ctl_match_kind mirrors enum gw_route_kind */
+	return (struct gw_route_str_match){(enum gw_route_kind)m->kind, m->value};
+}
+
+static void
+to_def(const struct ctl_http_route *r, struct gw_route_def *d)
+{
+	memset(d, 0, sizeof(*d));
+	d->host = str_match(&r->host);
+	d->path = str_match(&r->path);
+	d->method = r->method;
+	d->n_headers = r->n_headers;
+	for (unsigned int i = 0; i < r->n_headers; i++) {
+		d->headers[i].name = r->headers[i].name;
+		d->headers[i].m = str_match(&r->headers[i].m);
+	}
+}
+
+static struct centry *
+cache_find(uint64_t hash, unsigned int n)
+{
+	for (unsigned int i = 0; i < CACHE_MAX; i++)
+		if (cache[i].t != NULL && cache[i].hash == hash && cache[i].n_routes == n)
+			return &cache[i];
+	return NULL;
+}
+
+/* Drops tables no mesh holds any more. */
+static void
+cache_trim(void)
+{
+	for (unsigned int i = 0; i < CACHE_MAX; i++)
+		if (cache[i].t != NULL && cache[i].refs == 0) {
+			gw_route_free(cache[i].t);
+			cache[i].t = NULL;
+			cstats.cached--;
+		}
+}
+
+static struct gw_route_table *
+cache_get(const struct gw_route_def *defs, unsigned int n, const char *table, char *err,
+	  size_t errlen)
+{
+	uint64_t hash = gw_route_defs_hash(defs, n), t0;
+	struct centry *e = cache_find(hash, n);
+	char why[256];
+
+	if (e != NULL) {
+		e->refs++;
+		cstats.hits++;
+		GW_LOG(INFO, "route table %s: %u routes, compiled before (hash %016llx)", table, n,
+		       (unsigned long long)hash);
+		return e->t;
+	}
+	cache_trim();
+	for (unsigned int i = 0; i < CACHE_MAX && e == NULL; i++)
+		if (cache[i].t == NULL)
+			e = &cache[i];
+	if (e == NULL) {
+		snprintf(err, errlen, "route table %s: compile cache full", table);
+		errno = ENOSPC;
+		return NULL;
+	}
+	t0 = now_us();
+	e->t = gw_route_build(defs, n, why, sizeof(why));
+	if (e->t == NULL) {
+		snprintf(err, errlen, "route table %s: %s", table, why);
+		return NULL;
+	}
+	cstats.last_compile_us = now_us() - t0;
+	cstats.compile_us += cstats.last_compile_us;
+	cstats.compiles++;
+	cstats.cached++;
+	e->hash = hash;
+	e->n_routes = n;
+	e->refs = 1;
+	GW_LOG(INFO, "route table %s: %u routes compiled in %llu ms (hash %016llx)", table, n,
+	       (unsigned long long)(cstats.last_compile_us / 1000), (unsigned long long)hash);
+	return e->t;
+}
+
+static void
+cache_put(struct gw_route_table *t)
+{
+	for (unsigned int i = 0; i < CACHE_MAX; i++)
+		if (cache[i].t == t && cache[i].refs > 0) {
+			cache[i].refs--;
+			return;
+		}
+}
+
+int
+gw_mesh_routes_build(struct gw_mesh *m, const struct ctl_config *conf)
+{
+	const struct ctl_rtables *rt = conf->rtables;
+	struct gw_route_def *defs;
+	char err[320];
+	size_t errlen = sizeof(err);
+
+	if (rt == NULL || rt->n_tables == 0)
+		return 0;
+	m->rtables = calloc(rt->n_tables, sizeof(*m->rtables));
+	defs = calloc(rt->n_routes, sizeof(*defs));
+	if (m->rtables == NULL || defs == NULL) {
+		free(defs);
+		GW_LOG(ERROR, "route tables: out of memory");
+		return -ENOMEM;
+	}
+	m->routes = rt->routes;
+	m->n_routes = rt->n_routes;
+	for (unsigned int i = 0; i < rt->n_routes; i++)
+		to_def(&rt->routes[i], &defs[i]);
+	for (unsigned int i = 0; i < rt->n_tables; i++) {
+		const struct ctl_route_table_conf *tc = &rt->tables[i];
+		struct gw_rtable *gt = &m->rtables[i];
+
+		snprintf(gt->name, sizeof(gt->name), "%s", tc->name);
+		gt->first_route = tc->first_route;
+		gt->n_routes = tc->n_routes;
+		gt->match = cache_get(defs + tc->first_route, tc->n_routes, tc->name, err, errlen);
+		if (gt->match == NULL) {
+			GW_LOG(ERROR, "%s", err);
+			free(defs);
+			return -(errno ? errno : EINVAL);
+		}
+		m->n_rtables = i + 1;
+	}
+	free(defs);
+	return 0;
+}
+
+void
+gw_mesh_routes_free(struct gw_mesh *m)
+{
+	for (unsigned int i = 0; m->rtables != NULL && i < m->n_rtables; i++)
+		cache_put(m->rtables[i].match);
+	free(m->rtables);
+	m->rtables = NULL;
+	m->n_rtables = 0;
+}
+
+void
+gw_route_cache_get_stats(struct gw_route_cache_stats *out)
+{
+	*out = cstats;
+}
