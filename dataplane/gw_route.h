@@ -24,16 +24,16 @@
  *
  * How: gw_route_build (control thread; allocates) compiles ONE Hyperscan
  * block-mode database per constrained field per table (host, path, method,
- * each distinct header name), every expression with HS_FLAG_SINGLEMATCH and
- * id = route index; literals become anchored, fully escaped expressions.
- * Each field also keeps a wildcard mask: the routes that do not constrain it.
- * gw_route_match (worker; no allocation, lock, syscall or log) scans each
- * field once, sets the matching routes' bits in that field's bitmap, ORs the
- * field's wildcard mask, ANDs the fields together and returns the lowest set
- * bit. Bitmaps are arrays of uint64_t: the bitmap work per match is
- * O(fields * routes / 64) word operations on top of the scans, whose cost
- * hardly depends on the number of routes. Tables hold up to
- * GW_ROUTE_MAX_ROUTES routes.
+ * each distinct header name), each distinct matcher once with
+ * HS_FLAG_SINGLEMATCH (identical matchers of many routes share one
+ * expression); literals become anchored, fully escaped expressions.
+ * gw_route_match (worker; no allocation, lock, syscall or log) scans the
+ * most selective field (usually the path), then checks only the candidate
+ * routes (those it matched plus those that do not constrain it) in index
+ * order, scanning another field only when a candidate needs it. With more
+ * candidates than about routes/256 * fields, it ANDs per-field route bitmaps
+ * instead (O(fields * routes / 64) word operations), which bounds the worst
+ * case. Tables hold up to GW_ROUTE_MAX_ROUTES routes.
  *
  * Ownership: a table is immutable once built and may be read by any number
  * of workers at once; each worker brings its own gw_route_scratch (grown for

@@ -3,14 +3,15 @@
 proxy tests (test_http_*.sh). Standard library only.
 
 Backend (runs until killed; prints {"listening": PORT} once it accepts):
-  serve-echo ADDR PORT [--name bK] [--log FILE] [--fail-status NNN]
+  serve-echo ADDR PORT [--name bK] [--log FILE] [--fail-status NNN] [--delay-ms N]
     a keep-alive HTTP/1.1 server (one thread per connection) answering
     every request with a JSON body {backend, method, path, version,
     headers: [[name, value], ...] in order, body_len, body_sha256}; it
     reads Content-Length and chunked bodies and answers
     `Expect: 100-continue` with a 100 first. With --log, one JSON line per
     event: {"ev": "accept"|"rx"|"req"|"close", "conn": N, ...}; with
-    --fail-status every request is answered with that status; "rx" holds
+    --fail-status every request is answered with that status, with
+    --delay-ms every answer waits N ms first; "rx" holds
     the exact bytes received (latin-1), so a test can tell that nothing at
     all reached the backend. Paths that misbehave:
       /status/NNN        answer with status NNN (the echo as the body)
@@ -123,9 +124,9 @@ class EchoServer(ThreadingHTTPServer):
     allow_reuse_address = True
     request_queue_size = 1024
 
-    def __init__(self, addr, name, log, fail_status=0):
+    def __init__(self, addr, name, log, fail_status=0, delay_ms=0):
         self.name, self.log = name, log
-        self.fail_status = fail_status
+        self.fail_status, self.delay_ms = fail_status, delay_ms
         self.flaky = 0
         self.conns = 0
         self.conns_lock = threading.Lock()
@@ -210,6 +211,8 @@ class EchoHandler(BaseHTTPRequestHandler):
         self.server.log.write(ev="req", conn=self.cid, **echo)
         self.nreq += 1
         p = u.path
+        if self.server.delay_ms:
+            time.sleep(self.server.delay_ms / 1000)
         if p == "/drop-if-reused" and self.nreq > 1:
             # a keep-alive connection the server gave up on just as the
             # request came: closed without a byte of response
@@ -312,8 +315,8 @@ class EchoHandler(BaseHTTPRequestHandler):
         self.connection.shutdown(socket.SHUT_WR)
 
 
-def serve_echo(addr, port, name, logpath, fail_status=0):
-    srv = EchoServer((addr, port), name, EventLog(logpath), fail_status)
+def serve_echo(addr, port, name, logpath, fail_status=0, delay_ms=0):
+    srv = EchoServer((addr, port), name, EventLog(logpath), fail_status, delay_ms)
     print(json.dumps({"listening": port}), flush=True)
     srv.serve_forever()
 
@@ -689,6 +692,7 @@ def main():
     p.add_argument("--name", default="b")
     p.add_argument("--log")
     p.add_argument("--fail-status", type=int, default=0)
+    p.add_argument("--delay-ms", type=int, default=0)
     p = sub.add_parser("raw")
     p.add_argument("host")
     p.add_argument("port", type=int)
@@ -722,7 +726,7 @@ def main():
     a = ap.parse_args()
 
     if a.cmd == "serve-echo":
-        serve_echo(a.addr, a.port, a.name, a.log, a.fail_status)
+        serve_echo(a.addr, a.port, a.name, a.log, a.fail_status, a.delay_ms)
         return
     if a.cmd == "raw":
         if (a.file is None) == (a.hex is None):

@@ -499,6 +499,40 @@ test_route_limit(void **state)
 	t = NULL;
 }
 
+/* The matcher compiles one database per distinct header name in a table:
+ * 33 names are refused at the route bringing the 33rd, 32 load. */
+static void
+test_header_fields(void **state)
+{
+	char text[8192], err[512];
+	size_t off = 0;
+
+	(void)state;
+	off += (size_t)snprintf(text, sizeof(text),
+				PORT "route_tables = ( { name = \"t\"; routes = (\n");
+	for (unsigned int i = 0; i < 9; i++) {
+		off += (size_t)snprintf(text + off, sizeof(text) - off, "%s{ match = { headers = (",
+					i ? ",\n" : "");
+		for (unsigned int h = 0; h < 4; h++)
+			off += (size_t)snprintf(text + off, sizeof(text) - off,
+						"%s{ name = \"x-%u\"; present = true; }",
+						h ? ", " : "", (i * 4 + h) % 33);
+		off += (size_t)snprintf(text + off, sizeof(text) - off,
+					" ); }; direct_response = { status = 200; }; }");
+	}
+	snprintf(text + off, sizeof(text) - off, " ); } );\n");
+	assert_int_equal(load(text, err, sizeof(err)), -EINVAL);
+	assert_string_equal(
+		err, "t.conf:11: route table 't' matches more than 32 distinct header names");
+	/* the last route with names already seen: 32 distinct in all */
+	char *last = strstr(text, "\"x-32\"");
+	assert_non_null(last);
+	memcpy(last, "\"x-31\"", 6);
+	expect_ok(text);
+	assert_int_equal(cfg->rtables->n_routes, 9);
+	ctl_config_release(cfg);
+}
+
 static int
 setup(void **state)
 {
@@ -524,7 +558,7 @@ main(void)
 		cmocka_unit_test(test_full),	     cmocka_unit_test(test_cluster_extras),
 		cmocka_unit_test(test_errors),	     cmocka_unit_test(test_service_errors),
 		cmocka_unit_test(test_10000_routes), cmocka_unit_test(test_duplicate_in_big_table),
-		cmocka_unit_test(test_route_limit),
+		cmocka_unit_test(test_route_limit),  cmocka_unit_test(test_header_fields),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
