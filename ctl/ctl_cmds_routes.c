@@ -144,15 +144,17 @@ no_route(struct ctl_daemon *d, unsigned int t)
 	return n;
 }
 
-/* The rows of table t; `brief` leaves matchers and actions out. */
+/* Rows [offset, offset + limit) of table t; `brief` leaves matchers and
+ * actions out. */
 static json_t *
-table_json(struct ctl_daemon *d, const struct gw_mesh *m, unsigned int t, bool brief)
+table_json(struct ctl_daemon *d, const struct gw_mesh *m, unsigned int t, bool brief,
+	   unsigned int offset, unsigned int limit)
 {
 	const struct gw_rtable *gt = &m->rtables[t];
 	json_t *rows = json_array();
 	char hash[17];
 
-	for (unsigned int i = 0; i < gt->n_routes; i++) {
+	for (unsigned int i = offset; i < gt->n_routes && i - offset < limit; i++) {
 		unsigned int g = gt->first_route + i;
 		const struct ctl_http_route *r = &m->routes[g];
 		json_t *row = json_pack("{s:I, s:s, s:o}", "index", (json_int_t)i, "name", r->name,
@@ -182,7 +184,13 @@ cache_json(void)
 			 (json_int_t)cs.cached);
 }
 
-/* args: {"table": name} (optional), {"brief": true} (counters only). */
+/* A reply must fit the ctl server's output queue (1 MiB): a table's
+ * routes come a page at a time. */
+#define ROUTES_PAGE_DEFAULT 1000
+#define ROUTES_PAGE_MAX	    2000
+
+/* args: {"table": name} (optional), {"brief": true} (counters only),
+ * {"offset": N, "limit": N} (a page of each table's routes). */
 static int
 cmd_routes(void *arg, json_t *args, json_t **result, struct ctl_error *err)
 {
@@ -190,14 +198,28 @@ cmd_routes(void *arg, json_t *args, json_t **result, struct ctl_error *err)
 	const struct gw_mesh *m = mesh_of(d);
 	const char *want = json_string_value(json_object_get(args, "table"));
 	bool brief = json_is_true(json_object_get(args, "brief"));
-	json_t *tables = json_array();
+	json_t *jo = json_object_get(args, "offset"), *jl = json_object_get(args, "limit");
+	json_int_t offset = jo != NULL ? json_integer_value(jo) : 0;
+	json_int_t limit = jl != NULL ? json_integer_value(jl) : ROUTES_PAGE_DEFAULT;
+	json_t *tables;
 	bool found = want == NULL;
 
+	if ((jo != NULL && (!json_is_integer(jo) || offset < 0)) ||
+	    (jl != NULL && (!json_is_integer(jl) || limit < 1 || limit > ROUTES_PAGE_MAX))) {
+		ctl_error_set(err, EINVAL, "'offset' must be >= 0 and 'limit' 1..%d",
+			      ROUTES_PAGE_MAX);
+		return -1;
+	}
+	tables = json_array();
 	for (unsigned int t = 0; m != NULL && t < m->n_rtables; t++) {
 		if (want != NULL && strcmp(want, m->rtables[t].name) != 0)
 			continue;
 		found = true;
-		json_array_append_new(tables, table_json(d, m, t, brief));
+		json_t *tj = table_json(d, m, t, brief, (unsigned int)RTE_MIN(offset, (json_int_t)UINT32_MAX),
+					(unsigned int)limit);
+
+		json_object_set_new(tj, "offset", json_integer(offset));
+		json_array_append_new(tables, tj);
 	}
 	if (!found) {
 		json_decref(tables);
@@ -247,7 +269,7 @@ ctl_metrics_routes(FILE *f, struct ctl_daemon *d)
 	json_t *all = json_array();
 
 	for (unsigned int t = 0; t < m->n_rtables; t++)
-		json_array_append_new(all, table_json(d, m, t, true));
+		json_array_append_new(all, table_json(d, m, t, true, 0, UINT32_MAX));
 	for (size_t k = 0; k <= sizeof(route_families) / sizeof(route_families[0]); k++) {
 		bool resp = k == sizeof(route_families) / sizeof(route_families[0]);
 		const char *name = resp ? "route_responses_total" : route_families[k].name;

@@ -629,4 +629,15 @@ ctl_print_http_routes(json_t *r)
 	       CNT(cache, "compiles"), CNT(cache, "compile_ms"), CNT(cache, "last_compile_ms"),
 	       CNT(cache, "hits"), CNT(cache, "cached"));
 #undef CNT
+	json_array_foreach (json_object_get(r, "route_tables"), ti, t) {
+		long long shown = (long long)json_array_size(json_object_get(t, "routes"));
+		long long off = (long long)json_integer_value(json_object_get(t, "offset"));
+		long long n = (long long)json_integer_value(json_object_get(t, "n_routes"));
+
+		if (off + shown < n || off > 0)
+			printf("table %s: routes %lld..%lld of %lld shown (call routes "
+			       "'{\"offset\":N,\"limit\":N}' for others)\n",
+			       json_string_value(json_object_get(t, "name")), off,
+			       off + shown - 1, n);
+	}
 }
