@@ -109,12 +109,12 @@ write_http(struct ctl_daemon *d, const struct gw_mesh *m, const struct gw_alog_r
 	json_esc(path, sizeof(path), h->path);
 	fmt_flags(flags, sizeof(flags), h->flags);
 	/* route names are config names: no escaping needed */
-	const char *route = h->route > 0 && h->route <= m->n_routes ? m->routes[h->route - 1].name
-								     : NULL;
+	const char *route =
+		h->route > 0 && h->route <= m->n_routes ? m->routes[h->route - 1].name : NULL;
 	/* a route-table service's request that reached no cluster */
 	bool no_cluster = r->service < m->n_services && m->services[r->service].route_table != 0 &&
-			  r->eaddr == 0 && (route == NULL || m->routes[h->route - 1].action >
-								      CTL_ACT_WEIGHTED);
+			  r->eaddr == 0 &&
+			  (route == NULL || m->routes[h->route - 1].action > CTL_ACT_WEIGHTED);
 	if (fprintf(alog_file,
 		    "{\"ts\":\"%s\",\"kind\":\"http\",\"duration_ms\":%" PRIu64
 		    ",\"worker\":%u,\"service\":\"%s\",\"cluster\":\"%s\",\"client\":\"%s\","
@@ -125,11 +125,11 @@ write_http(struct ctl_daemon *d, const struct gw_mesh *m, const struct gw_alog_r
 		    ts, (r->end_tsc - r->start_tsc) / (hz / 1000), r->worker,
 		    r->service < m->n_services ? m->services[r->service].name : "?",
 		    r->cluster < m->n_clusters && !no_cluster ? m->clusters[r->cluster].conf.name
-							       : "",
+							      : "",
 		    client, rid, h->trace_id, method, auth, path, h->status, r->bytes_up,
-		    r->bytes_down, r->eaddr ? "\"" : "", r->eaddr ? ep : "null", r->eaddr ? "\"" : "",
-		    r->attempts, route ? "\"" : "", route ? route : "null", route ? "\"" : "",
-		    h->retries, flags) < 0)
+		    r->bytes_down, r->eaddr ? "\"" : "", r->eaddr ? ep : "null",
+		    r->eaddr ? "\"" : "", r->attempts, route ? "\"" : "", route ? route : "null",
+		    route ? "\"" : "", h->retries, flags) < 0)
 		write_errors++;
 	else
 		written++;

@@ -154,11 +154,11 @@ cmd_services(void *arg, json_t *args, json_t **result, struct ctl_error *err)
 			conns += LOAD(ss->connections);
 			active += LOAD(ss->active);
 		}
-		json_t *row =
-			json_pack("{s:s, s:s, s:o, s:s, s:I, s:I}", "name", sc->name, "protocol",
-				  sc->protocol == CTL_PROTO_HTTP ? "http" : "tcp", "vips", vips,
-				  "cluster", sc->route_table ? "" : m->clusters[sc->cluster].conf.name,
-				  "connections", (json_int_t)conns, "active", (json_int_t)active);
+		json_t *row = json_pack(
+			"{s:s, s:s, s:o, s:s, s:I, s:I}", "name", sc->name, "protocol",
+			sc->protocol == CTL_PROTO_HTTP ? "http" : "tcp", "vips", vips, "cluster",
+			sc->route_table ? "" : m->clusters[sc->cluster].conf.name, "connections",
+			(json_int_t)conns, "active", (json_int_t)active);
 		if (sc->route_table)
 			json_object_set_new(row, "route_table",
 					    json_string(m->rtables[sc->route_table - 1].name));

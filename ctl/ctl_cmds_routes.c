@@ -73,8 +73,8 @@ action_json(const struct gw_mesh *m, const struct ctl_http_route *r)
 		for (unsigned int i = 0; i < r->n_clusters; i++)
 			json_array_append_new(
 				w, json_pack("{s:s, s:I}", "cluster",
-					     m->clusters[r->clusters[i].cluster].conf.name, "weight",
-					     (json_int_t)r->clusters[i].weight));
+					     m->clusters[r->clusters[i].cluster].conf.name,
+					     "weight", (json_int_t)r->clusters[i].weight));
 		json_object_set_new(o, "clusters", w);
 	} else {
 		json_object_set_new(o, "status", json_integer(r->status));
@@ -82,19 +82,20 @@ action_json(const struct gw_mesh *m, const struct ctl_http_route *r)
 			json_object_set_new(o, "location", json_string(r->location));
 	}
 	if (r->timeout_us > 0)
-		json_object_set_new(o, "timeout_ms", json_integer((json_int_t)(r->timeout_us / 1000)));
+		json_object_set_new(o, "timeout_ms",
+				    json_integer((json_int_t)(r->timeout_us / 1000)));
 	if (r->has_retries)
 		json_object_set_new(o, "retries",
 				    json_pack("{s:I, s:I}", "count", (json_int_t)r->retries.count,
 					      "per_try_timeout_ms",
 					      (json_int_t)(r->retries.per_try_timeout_us / 1000)));
 	if (r->has_fault)
-		json_object_set_new(
-			o, "fault",
-			json_pack("{s:f, s:I, s:f, s:i}", "delay_percent",
-				  r->fault.delay_ppm / 10000.0, "delay_ms",
-				  (json_int_t)(r->fault.delay_us / 1000), "abort_percent",
-				  r->fault.abort_ppm / 10000.0, "abort_status", r->fault.abort_status));
+		json_object_set_new(o, "fault",
+				    json_pack("{s:f, s:I, s:f, s:i}", "delay_percent",
+					      r->fault.delay_ppm / 10000.0, "delay_ms",
+					      (json_int_t)(r->fault.delay_us / 1000),
+					      "abort_percent", r->fault.abort_ppm / 10000.0,
+					      "abort_status", r->fault.abort_status));
 	return o;
 }
 
@@ -215,7 +216,8 @@ cmd_routes(void *arg, json_t *args, json_t **result, struct ctl_error *err)
 		if (want != NULL && strcmp(want, m->rtables[t].name) != 0)
 			continue;
 		found = true;
-		json_t *tj = table_json(d, m, t, brief, (unsigned int)RTE_MIN(offset, (json_int_t)UINT32_MAX),
+		json_t *tj = table_json(d, m, t, brief,
+					(unsigned int)RTE_MIN(offset, (json_int_t)UINT32_MAX),
 					(unsigned int)limit);
 
 		json_object_set_new(tj, "offset", json_integer(offset));
@@ -249,7 +251,8 @@ static const struct rfam route_families[] = {
 	 "Retries refused because the cluster's retry budget was used up."},
 	{"fault_delays", "route_fault_delays_total", "Requests delayed by fault injection."},
 	{"fault_aborts", "route_fault_aborts_total", "Requests answered by fault injection."},
-	{"timeouts", "route_timeouts_total", "Requests answered 504 by a route or per-try timeout."},
+	{"timeouts", "route_timeouts_total",
+	 "Requests answered 504 by a route or per-try timeout."},
 };
 
 static long long
@@ -305,7 +308,9 @@ ctl_metrics_routes(FILE *f, struct ctl_daemon *d)
 							"class=\"%s\"} %lld\n",
 							name, tn, rn, classes[q], v);
 					else
-						fprintf(f, "meshgw_%s{table=\"%s\",route=\"%s\"} %lld\n",
+						fprintf(f,
+							"meshgw_%s{table=\"%s\",route=\"%s\"} "
+							"%lld\n",
 							name, tn, rn, v);
 				}
 			}
@@ -316,11 +321,13 @@ ctl_metrics_routes(FILE *f, struct ctl_daemon *d)
 			for (int q = 0; q < (resp ? 5 : 1); q++) {
 				if (resp)
 					fprintf(f,
-						"meshgw_%s{table=\"%s\",route=\"_other\",class=\"%s\"} "
+						"meshgw_%s{table=\"%s\",route=\"_other\",class=\"%"
+						"s\"} "
 						"%lld\n",
 						name, tn, classes[q], other[q]);
 				else
-					fprintf(f, "meshgw_%s{table=\"%s\",route=\"_other\"} %lld\n",
+					fprintf(f,
+						"meshgw_%s{table=\"%s\",route=\"_other\"} %lld\n",
 						name, tn, other[q]);
 			}
 		}

@@ -218,7 +218,8 @@ struct ctl_outlier_conf {
 	uint32_t max_ejection_percent; /* default 10 (at least one endpoint may go) */
 	/* HTTP services: consecutive responses that count as failures */
 	uint32_t consecutive_5xx;	     /* any 5xx, default 5; 0: off */
-	uint32_t consecutive_gateway_errors; /* 502, 503, 504 (ours or the endpoint's), default 5; 0: off */
+	uint32_t consecutive_gateway_errors; /* 502, 503, 504 (ours or the endpoint's), default 5;
+						0: off */
 };
 
 /* HTTP retries per cluster (Envoy's retry budget): retries in flight may be
@@ -270,7 +271,7 @@ struct ctl_http_conf {
 	uint32_t upstream_max_idle; /* idle upstream connections per worker and endpoint, 64 */
 	uint64_t upstream_idle_timeout_us; /* "30s" */
 	double access_log_sample;	   /* share of requests logged, 1.0 (errors: always) */
-	uint64_t retry_buffer; /* a request is retried only if it fits: 64 KiB */
+	uint64_t retry_buffer;		   /* a request is retried only if it fits: 64 KiB */
 };
 
 /*
@@ -279,18 +280,18 @@ struct ctl_http_conf {
  * first whose every matcher matches the request wins. Strings are
  * NUL-terminated heap copies owned by the struct ctl_rtables.
  */
-#define CTL_MAX_ROUTE_TABLES	 64
-#define CTL_MAX_HTTP_ROUTES	 16384 /* over every table */
-#define CTL_MAX_ROUTE_HEADERS	 4     /* header matchers per route (GW_ROUTE_MAX_HEADERS) */
-#define CTL_MAX_WEIGHTED	 16    /* clusters of one weighted_clusters */
-#define CTL_MAX_HEADER_EDITS	 8     /* each of the four add/remove lists */
-#define CTL_MAX_RETRY_STATUSES	 8
-#define CTL_ROUTE_HOST_MAX	 255
-#define CTL_ROUTE_PATH_MAX	 2048
-#define CTL_ROUTE_REGEX_MAX	 4096
-#define CTL_ROUTE_HNAME_MAX	 64
-#define CTL_ROUTE_HVALUE_MAX	 1024
-#define CTL_ROUTE_BODY_MAX	 4096
+#define CTL_MAX_ROUTE_TABLES   64
+#define CTL_MAX_HTTP_ROUTES    16384 /* over every table */
+#define CTL_MAX_ROUTE_HEADERS  4     /* header matchers per route (GW_ROUTE_MAX_HEADERS) */
+#define CTL_MAX_WEIGHTED       16    /* clusters of one weighted_clusters */
+#define CTL_MAX_HEADER_EDITS   8     /* each of the four add/remove lists */
+#define CTL_MAX_RETRY_STATUSES 8
+#define CTL_ROUTE_HOST_MAX     255
+#define CTL_ROUTE_PATH_MAX     2048
+#define CTL_ROUTE_REGEX_MAX    4096
+#define CTL_ROUTE_HNAME_MAX    64
+#define CTL_ROUTE_HVALUE_MAX   1024
+#define CTL_ROUTE_BODY_MAX     4096
 
 /* How a field is matched (the same values as enum gw_route_kind). */
 enum ctl_match_kind {
@@ -313,10 +314,10 @@ struct ctl_hdr_match {
 };
 
 enum ctl_route_action {
-	CTL_ACT_CLUSTER,   /* cluster = "name" (weighted_clusters with one entry) */
-	CTL_ACT_WEIGHTED,  /* weighted_clusters = ( { cluster, weight } ... ) */
-	CTL_ACT_REDIRECT,  /* redirect = { location, status } */
-	CTL_ACT_DIRECT,	   /* direct_response = { status, body } */
+	CTL_ACT_CLUSTER,  /* cluster = "name" (weighted_clusters with one entry) */
+	CTL_ACT_WEIGHTED, /* weighted_clusters = ( { cluster, weight } ... ) */
+	CTL_ACT_REDIRECT, /* redirect = { location, status } */
+	CTL_ACT_DIRECT,	  /* direct_response = { status, body } */
 };
 
 struct ctl_weighted {
@@ -337,8 +338,8 @@ struct ctl_header_edit {
 #define CTL_RETRY_RETRIABLE_STATUS (1u << 4) /* a status listed in statuses */
 
 struct ctl_retry_conf {
-	uint32_t on;	    /* CTL_RETRY_* */
-	uint32_t count;	    /* retries after the first try, default 1, max 10 */
+	uint32_t on;		     /* CTL_RETRY_* */
+	uint32_t count;		     /* retries after the first try, default 1, max 10 */
 	uint64_t per_try_timeout_us; /* 0 (default): only the route's timeout */
 	uint64_t backoff_base_us;    /* default 25ms */
 	uint64_t backoff_max_us;     /* default 10 x base */
@@ -365,9 +366,9 @@ struct ctl_http_route {
 	enum ctl_route_action action;
 	struct ctl_weighted clusters[CTL_MAX_WEIGHTED]; /* CLUSTER: [0] */
 	unsigned int n_clusters;
-	uint16_t status;  /* REDIRECT (301, 302 default, 303, 307, 308), DIRECT */
-	char *location;	  /* REDIRECT */
-	char *body;	  /* DIRECT: may be NULL (empty body) */
+	uint16_t status;      /* REDIRECT (301, 302 default, 303, 307, 308), DIRECT */
+	char *location;	      /* REDIRECT */
+	char *body;	      /* DIRECT: may be NULL (empty body) */
 	char *prefix_rewrite; /* NULL: none; only with a path_prefix match */
 	struct ctl_header_edit req_add[CTL_MAX_HEADER_EDITS], req_remove[CTL_MAX_HEADER_EDITS];
 	struct ctl_header_edit resp_add[CTL_MAX_HEADER_EDITS], resp_remove[CTL_MAX_HEADER_EDITS];

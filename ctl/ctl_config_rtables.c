@@ -8,13 +8,14 @@
 #define _GNU_SOURCE /* qsort_r() */
 #endif
 
+#include "ctl_config_rtables.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "ctl_config_rtables.h"
 #include "gw_route.h"
 
 #define NAME_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-"
@@ -212,7 +213,8 @@ path_match(struct cfg_parse *ps, const config_setting_t *s, const struct cfg_kw 
 	int rc;
 
 	if (r->path.kind != CTL_MATCH_ANY)
-		return cfg_fail(ps, s, "only one of 'path', 'path_prefix' and 'path_regex' per route");
+		return cfg_fail(ps, s,
+				"only one of 'path', 'path_prefix' and 'path_regex' per route");
 	if (kind == CTL_MATCH_REGEX) {
 		rc = rt_text(ps, s, kw->name, CTL_ROUTE_REGEX_MAX, RT_SPACE, &r->path.value);
 		if (rc == 0)
@@ -499,7 +501,8 @@ table_routes(struct cfg_parse *ps, const config_setting_t *s, const struct cfg_k
 		return cfg_fail(ps, s, "'%s' expected 1 to %d routes", kw->name,
 				CTL_MAX_HTTP_ROUTES);
 	if (rt->n_routes + (unsigned int)n > CTL_MAX_HTTP_ROUTES)
-		return cfg_fail(ps, s, "'%s' brings the route tables to %u routes (at most %d in all)",
+		return cfg_fail(ps, s,
+				"'%s' brings the route tables to %u routes (at most %d in all)",
 				kw->name, rt->n_routes + (unsigned int)n, CTL_MAX_HTTP_ROUTES);
 	t->first_route = rt->n_routes;
 	for (int i = 0; i < n; i++) {
@@ -564,8 +567,7 @@ table_check(struct cfg_parse *ps, const config_setting_t *s, const void *elem, u
 }
 
 int
-cfg_sec_rtables(struct cfg_parse *ps, const config_setting_t *s, const struct cfg_kw *kw,
-		void *obj)
+cfg_sec_rtables(struct cfg_parse *ps, const config_setting_t *s, const struct cfg_kw *kw, void *obj)
 {
 	static const struct cfg_list_spec spec = {
 		.what = "route tables",

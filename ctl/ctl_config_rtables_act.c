@@ -78,8 +78,8 @@ weighted_check(struct cfg_parse *ps, const config_setting_t *list, unsigned int 
 		const char *name = config_setting_get_string(m);
 		if (strcmp(config_setting_get_string(config_setting_get_member(o, "cluster")),
 			   name) == 0)
-			return cfg_fail(ps, m, "cluster '%s' is listed twice in 'weighted_clusters'",
-					name);
+			return cfg_fail(
+				ps, m, "cluster '%s' is listed twice in 'weighted_clusters'", name);
 	}
 	return 0;
 }
@@ -108,8 +108,7 @@ act_weighted(struct cfg_parse *ps, const config_setting_t *s, const struct cfg_k
 }
 
 static int
-redirect_status(struct cfg_parse *ps, const config_setting_t *s, const struct cfg_kw *kw,
-		void *obj)
+redirect_status(struct cfg_parse *ps, const config_setting_t *s, const struct cfg_kw *kw, void *obj)
 {
 	struct ctl_http_route *r = obj;
 	int v = config_setting_type(s) == CONFIG_TYPE_INT ? config_setting_get_int(s) : 0;
@@ -239,8 +238,7 @@ headers_add(struct cfg_parse *ps, const config_setting_t *s, const struct cfg_kw
 }
 
 static int
-headers_remove(struct cfg_parse *ps, const config_setting_t *s, const struct cfg_kw *kw,
-	       void *obj)
+headers_remove(struct cfg_parse *ps, const config_setting_t *s, const struct cfg_kw *kw, void *obj)
 {
 	unsigned int *count;
 	struct ctl_header_edit *edits = edit_slot(obj, kw, &count);
@@ -263,8 +261,7 @@ headers_remove(struct cfg_parse *ps, const config_setting_t *s, const struct cfg
 }
 
 static int
-prefix_rewrite(struct cfg_parse *ps, const config_setting_t *s, const struct cfg_kw *kw,
-	       void *obj)
+prefix_rewrite(struct cfg_parse *ps, const config_setting_t *s, const struct cfg_kw *kw, void *obj)
 {
 	struct ctl_http_route *r = obj;
 	const char *v = config_setting_get_string(s);
@@ -276,7 +273,7 @@ prefix_rewrite(struct cfg_parse *ps, const config_setting_t *s, const struct cfg
 
 /* ---- retries ----------------------------------------------------------- */
 
-static const char *const retry_on_words[] = {"connect_failure", "reset", "5xx", "gateway_error",
+static const char *const retry_on_words[] = {"connect_failure",	 "reset", "5xx", "gateway_error",
 					     "retriable_status", NULL};
 
 static int
@@ -304,8 +301,7 @@ retry_on(struct cfg_parse *ps, const config_setting_t *s, const struct cfg_kw *k
 }
 
 static int
-retry_statuses(struct cfg_parse *ps, const config_setting_t *s, const struct cfg_kw *kw,
-	       void *obj)
+retry_statuses(struct cfg_parse *ps, const config_setting_t *s, const struct cfg_kw *kw, void *obj)
 {
 	struct ctl_retry_conf *rc = obj;
 	int n = config_setting_length(s);
@@ -421,7 +417,10 @@ fault(struct cfg_parse *ps, const config_setting_t *s, const struct cfg_kw *kw, 
 /* ---- the route's keys -------------------------------------------------- */
 
 #define EDITS(list, count)                                                                         \
-	R(list), .arg = &(const size_t) { offsetof(struct ctl_http_route, count) }
+	R(list), .arg = &(const size_t)                                                            \
+	{                                                                                          \
+		offsetof(struct ctl_http_route, count)                                             \
+	}
 
 const struct cfg_kw cfg_route_act_kws[] = {
 	{"cluster", act_cluster},
@@ -452,8 +451,12 @@ is_action(const char *name)
 static int
 upstream_only(struct cfg_parse *ps, const config_setting_t *s, const struct ctl_http_route *r)
 {
-	static const char *const keys[] = {"prefix_rewrite", "request_headers_add",
-					   "request_headers_remove", "timeout", "retries", NULL};
+	static const char *const keys[] = {"prefix_rewrite",
+					   "request_headers_add",
+					   "request_headers_remove",
+					   "timeout",
+					   "retries",
+					   NULL};
 	const config_setting_t *m;
 
 	for (unsigned int i = 0; keys[i] != NULL && !upstream(r); i++)

@@ -554,12 +554,12 @@ fmt_match(json_t *m, char *buf, size_t n)
 					json_string_value(json_object_get(m, "method")));
 	json_array_foreach (json_object_get(m, "headers"), i, h) {
 		if (len < n)
-			len += (size_t)snprintf(
-				buf + len, n - len, "%s%s %s%s%s", len ? " " : "",
-				json_string_value(json_object_get(h, "name")),
-				json_string_value(json_object_get(h, "kind")),
-				json_object_get(h, "value") ? " " : "",
-				json_string_value(json_object_get(h, "value")) ?: "");
+			len += (size_t)snprintf(buf + len, n - len, "%s%s %s%s%s", len ? " " : "",
+						json_string_value(json_object_get(h, "name")),
+						json_string_value(json_object_get(h, "kind")),
+						json_object_get(h, "value") ? " " : "",
+						json_string_value(json_object_get(h, "value"))
+							?: "");
 	}
 	if (len == 0)
 		snprintf(buf, n, "*");
@@ -585,7 +585,8 @@ fmt_action(json_t *a, char *buf, size_t n)
 				len += (size_t)snprintf(
 					buf + len, n - len, " %s:%lld",
 					json_string_value(json_object_get(w, "cluster")),
-					(long long)json_integer_value(json_object_get(w, "weight")));
+					(long long)json_integer_value(
+						json_object_get(w, "weight")));
 		}
 	} else {
 		snprintf(buf, n, "%s %lld%s%s", type,
@@ -607,8 +608,9 @@ ctl_print_http_routes(json_t *r)
 		       (long long)json_integer_value(json_object_get(t, "n_routes")),
 		       json_string_value(json_object_get(t, "hash")),
 		       (long long)json_integer_value(json_object_get(t, "no_route")));
-		printf("%-6s %-20s %-40s %-28s %9s %8s %8s %8s %8s %7s %7s\n", "#", "ROUTE", "MATCH",
-		       "ACTION", "REQUESTS", "2XX", "3XX", "4XX", "5XX", "RETRIES", "FAULTS");
+		printf("%-6s %-20s %-40s %-28s %9s %8s %8s %8s %8s %7s %7s\n", "#", "ROUTE",
+		       "MATCH", "ACTION", "REQUESTS", "2XX", "3XX", "4XX", "5XX", "RETRIES",
+		       "FAULTS");
 		json_array_foreach (json_object_get(t, "routes"), i, row) {
 			json_t *c = json_object_get(row, "counters");
 			json_t *resp = json_object_get(c, "responses");
@@ -617,7 +619,8 @@ ctl_print_http_routes(json_t *r)
 			fmt_match(json_object_get(row, "match"), match, sizeof(match));
 			fmt_action(json_object_get(row, "action"), action, sizeof(action));
 #define CNT(o, k) ((long long)json_integer_value(json_object_get(o, k)))
-			printf("%-6lld %-20s %-40s %-28s %9lld %8lld %8lld %8lld %8lld %7lld %7lld\n",
+			printf("%-6lld %-20s %-40s %-28s %9lld %8lld %8lld %8lld %8lld %7lld "
+			       "%7lld\n",
 			       CNT(row, "index"), json_string_value(json_object_get(row, "name")),
 			       match, action, CNT(c, "requests"), CNT(resp, "2xx"),
 			       CNT(resp, "3xx"), CNT(resp, "4xx"), CNT(resp, "5xx"),
@@ -637,7 +640,7 @@ ctl_print_http_routes(json_t *r)
 		if (off + shown < n || off > 0)
 			printf("table %s: routes %lld..%lld of %lld shown (call routes "
 			       "'{\"offset\":N,\"limit\":N}' for others)\n",
-			       json_string_value(json_object_get(t, "name")), off,
-			       off + shown - 1, n);
+			       json_string_value(json_object_get(t, "name")), off, off + shown - 1,
+			       n);
 	}
 }

@@ -48,7 +48,7 @@ const char *gw_alog_reason_name(enum gw_alog_reason r);
 	X(PIPELINED, "pipelined")		/* arrived before the previous response ended */   \
 	X(UPGRADE, "upgrade")			/* became a tunnel */                              \
 	X(REUSED, "reused")			/* sent on a pooled upstream connection */         \
-	X(CLIENT_RESET, "client_reset")		/* the client went away mid-request */     \
+	X(CLIENT_RESET, "client_reset")		/* the client went away mid-request */             \
 	X(RETRIED, "retried")			/* a route's retry policy sent it again */         \
 	X(FAULT, "fault")			/* answered by fault injection */
 

@@ -505,7 +505,6 @@ bind_error(int rc, uint32_t *flag)
 	}
 }
 
-
 /* A complete head of head_len bytes in buf: start the request. */
 static int
 start_request(struct hconn *hc, const char *buf, uint32_t head_len)
@@ -594,6 +593,7 @@ gw_hc_replay(struct hconn *hc)
 
 	/* only a request the endpoint cannot have acted on twice */
 	if (hc->replay == NULL || !(hc->flags & HC_REPLAY_OK) || !(hc->flags & HC_REQ_DONE) ||
+	    (hc->flags & HC_NO_POOL) || /* replayed once already */
 	    (hc->flags & HC_RESP_STARTED) || !gw_http_idempotent(hc->method) ||
 	    hc->body.kind != GW_H1_BODY_NONE)
 		return false;

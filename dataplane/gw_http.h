@@ -51,20 +51,20 @@
 	X(idle_timeouts) /* client keep-alive connections closed for idle_timeout */               \
 	X(stream_idle_timeouts)                                                                    \
 	X(request_timeouts)                                                                        \
-	X(upgrades)	       /* tunnels after 101 or a 2xx to CONNECT */                         \
-	X(pipelined)	       /* requests that came before the previous response ended */         \
-	X(client_aborts)       /* clients that reset or left mid-request */                        \
-	X(upstream_aborts)     /* upstream legs reset or closed mid-response */                    \
-	X(log_sampled_out)     /* requests not logged (access_log_sample) */                       \
-	X(conn_pool_full)      /* no client connection state left: reset */                        \
-	X(mbuf_alloc_failures) /* a generated or rewritten head found no mbuf */                   \
-	X(no_route)	       /* no route of the service's table matched: 404 */                  \
-	X(redirects)	       /* answered by a route's redirect */                                \
-	X(direct_responses)    /* answered by a route's direct_response */                         \
-	X(fault_delays)	       /* requests held back by fault injection */                         \
-	X(fault_aborts)	       /* requests answered by fault injection */                          \
-	X(retries)	       /* requests sent again by a route's retry policy */                 \
-	X(retry_budget_exhausted) /* retries refused: the cluster's budget was used up */         \
+	X(upgrades)		  /* tunnels after 101 or a 2xx to CONNECT */                      \
+	X(pipelined)		  /* requests that came before the previous response ended */      \
+	X(client_aborts)	  /* clients that reset or left mid-request */                     \
+	X(upstream_aborts)	  /* upstream legs reset or closed mid-response */                 \
+	X(log_sampled_out)	  /* requests not logged (access_log_sample) */                    \
+	X(conn_pool_full)	  /* no client connection state left: reset */                     \
+	X(mbuf_alloc_failures)	  /* a generated or rewritten head found no mbuf */                \
+	X(no_route)		  /* no route of the service's table matched: 404 */               \
+	X(redirects)		  /* answered by a route's redirect */                             \
+	X(direct_responses)	  /* answered by a route's direct_response */                      \
+	X(fault_delays)		  /* requests held back by fault injection */                      \
+	X(fault_aborts)		  /* requests answered by fault injection */                       \
+	X(retries)		  /* requests sent again by a route's retry policy */              \
+	X(retry_budget_exhausted) /* retries refused: the cluster's budget was used up */          \
 	X(retries_exhausted)	  /* retryable failures after the last retry */                    \
 	X(retry_not_buffered)	  /* retryable, but the request did not fit retry_buffer */        \
 	X(per_try_timeouts)	  /* tries that got no response head within per_try_timeout */

@@ -78,7 +78,7 @@ struct hconn {
 	uint16_t service, cluster;
 	uint16_t tried[MAX_ATTEMPTS];
 	int route; /* the request's route (index in mesh->routes), -1: none */
-	int ep; /* the request's endpoint (index in mesh->endpoints), -1: none */
+	int ep;	   /* the request's endpoint (index in mesh->endpoints), -1: none */
 	uint32_t saddr, vaddr;
 	uint16_t sport, vport;
 	uint64_t conn_start, req_start, req_end, last_active; /* TSC */
@@ -137,17 +137,17 @@ struct gw_http {
 	struct uconn *uconns;
 	uint32_t *hfree, *ufree;
 	uint32_t n_hfree, n_ufree;
-	struct gw_http_svc_stats *svc; /* per service */
-	struct uconn_list *idle;       /* per endpoint (index in mesh->endpoints) */
-	uint32_t *n_idle;	       /* per endpoint */
+	struct gw_http_svc_stats *svc;	    /* per service */
+	struct uconn_list *idle;	    /* per endpoint (index in mesh->endpoints) */
+	uint32_t *n_idle;		    /* per endpoint */
 	struct gw_http_route_stats *rstats; /* per route */
 	uint64_t *no_route;		    /* per route table */
 	struct gw_route_scratch *scratch;   /* Hyperscan's, for every table */
 	struct gw_route_hdr *rhdrs;	    /* a request's fields as the matcher sees them */
 	char *tgt;			    /* a rewritten request-target */
 	struct gw_h1_msg msg;		    /* the head being parsed */
-	char *rx;		       /* a head that spans segments, copied to parse it */
-	char *tx;		       /* a rewritten head */
+	char *rx;			    /* a head that spans segments, copied to parse it */
+	char *tx;			    /* a rewritten head */
 	uint32_t rx_size, tx_size;
 };
 
@@ -208,8 +208,7 @@ int gw_hr_select(struct hconn *hc, const char *buf, const struct gw_h1_msg *m, u
 void gw_hr_request_opts(struct hconn *hc, const char *buf, const struct gw_h1_msg *m,
 			struct gw_h1_wopts *o, struct gw_h1_field *extra, unsigned int n_extra);
 /* The same for the response head. */
-void gw_hr_response_opts(const struct hconn *hc, struct gw_h1_wopts *o,
-			 struct gw_h1_field *extra);
+void gw_hr_response_opts(const struct hconn *hc, struct gw_h1_wopts *o, struct gw_h1_field *extra);
 /* May the failed try go again? Counts refusals by the budget or count. */
 bool gw_hr_may_retry(struct hconn *hc, enum gw_retry_why why, uint16_t status);
 /* After gw_hr_may_retry and with hc unbound: waits for the back-off. */

@@ -308,7 +308,6 @@ give_up:
 	hc->flags |= HC_REPLAY_OK;
 }
 
-
 static bool
 policy_covers(const struct ctl_retry_conf *rc, enum gw_retry_why why, uint16_t status)
 {
@@ -348,7 +347,8 @@ gw_hr_may_retry(struct hconn *hc, enum gw_retry_why why, uint16_t status)
 	    !policy_covers(&r->retries, why, status))
 		return false;
 	/* a non-idempotent request may have been acted on unless it never left */
-	if ((hc->flags & HC_RESP_STARTED) || (why != GW_RETRY_CONNECT && !gw_http_idempotent(hc->method)))
+	if ((hc->flags & HC_RESP_STARTED) ||
+	    (why != GW_RETRY_CONNECT && !gw_http_idempotent(hc->method)))
 		return false;
 	if (!(hc->flags & HC_REQ_DONE) || hc->replay == NULL)
 		return false;

@@ -463,7 +463,8 @@ static void
 upstream_lost(struct uconn *u, bool reset)
 {
 	struct hconn *hc = u->hc;
-	bool quiet = silent(u);
+	/* only a pooled connection may have closed under a request it never read */
+	bool quiet = silent(u) && (u->flags & UC_REUSED);
 
 	uc_close(u, true);
 	lost(u, hc, quiet, reset);
@@ -766,7 +767,7 @@ uc_reset(void *ctx, struct stk_conn *c, int err)
 		u->state = UC_DONE;
 		if (hc != NULL) {
 			uc_detach(u);
-			lost(u, hc, silent(u), true);
+			lost(u, hc, silent(u) && (u->flags & UC_REUSED), true);
 		}
 	}
 }

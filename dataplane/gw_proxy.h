@@ -71,8 +71,8 @@ struct gw_proxy_ep_stats {
 
 /* Per cluster and service (single writer). */
 struct gw_proxy_cluster_stats {
-	uint64_t active;  /* gauge: proxied connections of this cluster */
-	uint64_t pending; /* gauge: connects in progress */
+	uint64_t active;	 /* gauge: proxied connections of this cluster */
+	uint64_t pending;	 /* gauge: connects in progress */
 	uint64_t retries_active; /* gauge: HTTP requests being retried (the budget) */
 };
 struct gw_proxy_service_stats {
