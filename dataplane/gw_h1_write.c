@@ -159,7 +159,8 @@ done(const struct wbuf *w, char *out, int r)
 
 int
 gw_h1_write_request_head_opts(const char *buf, const struct gw_h1_msg *m,
-			      const struct gw_h1_wopts *o, unsigned int flags, char *out, size_t cap)
+			      const struct gw_h1_wopts *o, unsigned int flags, char *out,
+			      size_t cap)
 {
 	struct wbuf w = {out, out + (cap < INT_MAX ? cap : INT_MAX), false};
 
