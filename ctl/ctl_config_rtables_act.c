@@ -206,6 +206,27 @@ edit_name(struct cfg_parse *ps, const config_setting_t *s, const struct cfg_kw *
 	return rt_header_name(ps, s, kw->name, &e->name);
 }
 
+/* Fields the proxy owns: framing, hop-by-hop and Host. An edit of one could
+ * give the next hop a second, conflicting framing (smuggling). */
+static bool
+reserved_name(const char *n)
+{
+	static const char *const names[] = {"content-length",
+					    "transfer-encoding",
+					    "connection",
+					    "keep-alive",
+					    "proxy-connection",
+					    "upgrade",
+					    "te",
+					    "trailer",
+					    "host"};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(n, names[i]) == 0)
+			return true;
+	return false;
+}
+
 static const struct cfg_kw edit_kws[] = {
 	{"name", edit_name},
 	{"value", edit_value},
@@ -233,6 +254,9 @@ headers_add(struct cfg_parse *ps, const config_setting_t *s, const struct cfg_kw
 		if (h->name == NULL || h->value == NULL)
 			return cfg_fail(ps, e, "'name' and 'value' are required in each of '%s'",
 					kw->name);
+		if (reserved_name(h->name))
+			return cfg_fail(ps, e, "'%s' cannot edit '%s': the proxy owns that field",
+					kw->name, h->name);
 	}
 	return 0;
 }
@@ -255,7 +279,10 @@ headers_remove(struct cfg_parse *ps, const config_setting_t *s, const struct cfg
 					&edits[*count].name);
 		if (rc < 0)
 			return rc;
-		(*count)++;
+		if (reserved_name(edits[(*count)++].name))
+			return cfg_fail(ps, config_setting_get_elem(s, (unsigned int)i),
+					"'%s' cannot edit '%s': the proxy owns that field",
+					kw->name, edits[*count - 1].name);
 	}
 	return 0;
 }

@@ -601,6 +601,7 @@ gw_hc_replay(struct hconn *hc)
 	if (m == NULL)
 		return false;
 	hc->h->stats.upstream_replayed++;
+	hc->try_start = hc->h->p->now;
 	gw_hc_uncount(hc);
 	hc->flags |= HC_NO_POOL;
 	if (hc->attempts > 0)

@@ -195,9 +195,14 @@ gw_http_local_response(struct gw_http *h, uint16_t status, const struct gw_local
 		n += (size_t)w;                                                                    \
 	} while (0)
 	OUT("HTTP/1.1 %u %s\r\n", status, gw_http_status_text(status));
-	if (bl > 0)
-		OUT("content-type: text/plain\r\n");
-	OUT("content-length: %u\r\nconnection: %s\r\n", bl, close ? "close" : "keep-alive");
+	if (status < 200 || status == 204 || status == 304) {
+		bl = 0; /* RFC 9110 6.4.1: these never have content */
+		OUT("connection: %s\r\n", close ? "close" : "keep-alive");
+	} else {
+		if (bl > 0)
+			OUT("content-type: text/plain\r\n");
+		OUT("content-length: %u\r\nconnection: %s\r\n", bl, close ? "close" : "keep-alive");
+	}
 	if (lr->location != NULL)
 		OUT("location: %s\r\n", lr->location);
 	if (request_id[0] != '\0')

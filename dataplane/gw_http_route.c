@@ -24,6 +24,25 @@ route_of(const struct hconn *hc)
 
 /* ---- what the matcher sees ------------------------------------------------------ */
 
+/* The authority of an absolute-form target ("http://a.example.com:80/x"),
+ * which the next hop prefers to Host (RFC 9112 3.2.2); NULL otherwise. */
+static const char *
+target_authority(const char *buf, const struct gw_h1_msg *m, uint32_t *len)
+{
+	const char *t = buf + m->target.off, *end = t + m->target.len, *sep, *a, *e;
+
+	if (t == end || t[0] == '/' || t[0] == '*' ||
+	    (sep = memchr(t, ':', (size_t)(end - t))) == NULL || end - sep < 3 || sep[1] != '/' ||
+	    sep[2] != '/')
+		return NULL;
+	a = sep + 3;
+	for (e = a; e < end && *e != '/' && *e != '?' && *e != '#'; e++)
+		if (*e == '@')
+			a = e + 1; /* userinfo is not part of the host */
+	*len = (uint32_t)(e - a);
+	return a;
+}
+
 /* Host without its port: "a.example.com:8080" and "[::1]:80" lose the port. */
 static struct gw_route_span
 host_of(const char *buf, const struct gw_h1_msg *m)
@@ -31,11 +50,13 @@ host_of(const char *buf, const struct gw_h1_msg *m)
 	uint8_t i = m->hidx[GW_H1_H_HOST];
 	struct gw_route_span s = {NULL, 0};
 	uint32_t len;
-	const char *v;
+	const char *v = target_authority(buf, m, &len);
 
-	if (i == GW_H1_NO_HDR)
-		return s;
-	v = gw_h1_value(buf, m, i, &len);
+	if (v == NULL) {
+		if (i == GW_H1_NO_HDR)
+			return s;
+		v = gw_h1_value(buf, m, i, &len);
+	}
 	s.p = v;
 	s.len = len;
 	for (size_t k = len; k > 0; k--) {

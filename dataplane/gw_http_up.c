@@ -430,15 +430,18 @@ static void
 lost(struct uconn *u, struct hconn *hc, bool quiet, bool reset)
 {
 	struct gw_http *h = u->h;
+	/* u is closed: a replay may reuse its slot */
+	int ep = u->ep;
+	unsigned int cluster = u->cluster;
 
 	h->stats.upstream_aborts++;
-	h->p->ep_stats[u->ep].resets++;
+	h->p->ep_stats[ep].resets++;
 	if (reset)
-		gw_proxy_ep_failed(h->p, u->cluster, u->ep);
+		gw_proxy_ep_failed(h->p, cluster, ep);
 	if (hc == NULL || (quiet && gw_hc_replay(hc)))
 		return;
 	if (!(hc->flags & HC_RESP_STARTED)) {
-		gw_proxy_ep_status(h->p, u->cluster, u->ep, 502);
+		gw_proxy_ep_status(h->p, cluster, ep, 502);
 		if (gw_hr_may_retry(hc, GW_RETRY_RESET, 0)) {
 			gw_hr_retry(hc);
 			return;

@@ -94,6 +94,9 @@ jq -e '.path == "/items?q=1"' "$TMP/api.out" >/dev/null || fail "prefix rewrite:
 [ -z "$(rhdr api content-type)" ] || fail "response_headers_remove: content-type still there"
 say "host exact (case and port ignored), prefix rewrite /v1/items?q=1 -> /items?q=1, header edits both ways"
 expect api_other_host 404 - -H 'Host: web.example.com' "$URL/v1/items"
+# an absolute-form target's authority wins over Host (RFC 9112 3.2.2)
+expect abs_form 200 b1 -x "$URL:80" -H 'Host: nomatch.test' "http://api.example.com/v1/abs"
+jq -e '.path == "/abs"' "$TMP/abs_form.out" >/dev/null || fail "absolute form: backend saw $(jq -r .path "$TMP/abs_form.out")"
 expect users 200 b2 -H 'Host: shop.example.com' "$URL/users/42"
 expect users_post 404 - -X POST -H 'Host: shop.example.com' "$URL/users/42"
 expect users_partial 404 - -H 'Host: shop.example.com' "$URL/users/42x"
