@@ -20,7 +20,7 @@
 
 #include "ctl_config.h"
 
-static struct ctl_config *cfg;
+#include "cfg_expect.h"
 
 /* One valid port on line 1, so an error on line N is on line N of the text. */
 #define PORT                                                                                       \
@@ -34,36 +34,6 @@ static struct ctl_config *cfg;
 #define IP(a, b, c, d) ((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (d))
 #define MS	       1000ULL
 #define SEC	       1000000ULL
-
-static int
-load(const char *text, char *err, size_t errlen)
-{
-	return ctl_config_load_string(text, "t.conf", cfg, err, errlen);
-}
-
-static void
-expect_ok(const char *text)
-{
-	char err[512];
-	int rc = load(text, err, sizeof(err));
-
-	if (rc != 0)
-		print_error("config:\n%.2000s\nunexpected error: %s\n", text, err);
-	assert_int_equal(rc, 0);
-	assert_string_equal(err, "");
-}
-
-static void
-expect_err(const char *text, const char *want)
-{
-	char err[512];
-	int rc = load(text, err, sizeof(err));
-
-	if (rc != -EINVAL || strcmp(err, want) != 0)
-		print_error("config:\n%.2000s\nwant: %s\ngot:  %d %s\n", text, want, rc, err);
-	assert_int_equal(rc, -EINVAL);
-	assert_string_equal(err, want);
-}
 
 static void
 check_cluster_defaults(const struct ctl_cluster_conf *cl)
