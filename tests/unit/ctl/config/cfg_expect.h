@@ -3,10 +3,15 @@
  * cfg_expect.h - what the config loader's cmocka tests share: the config
  * under test (allocated by the includer's setup) and loading text into it
  * with or without an expected "t.conf:LINE: message" error. Include after
- * cmocka.h and ctl_config.h, once per test program.
+ * cmocka.h, once per test program.
  */
 #ifndef MESHGW_TEST_CFG_EXPECT_H
 #define MESHGW_TEST_CFG_EXPECT_H
+
+#include <errno.h>
+#include <string.h>
+
+#include "ctl_config.h"
 
 static struct ctl_config *cfg;
 

@@ -19,9 +19,8 @@
 
 #include <cmocka.h>
 
-#include "ctl_config.h"
-
 #include "cfg_expect.h"
+#include "ctl_config.h"
 
 /* One valid port on line 1, so an error on line N is on line N of the text. */
 #define PORT                                                                                       \
