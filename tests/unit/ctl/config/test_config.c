@@ -20,47 +20,17 @@
 
 #include <cmocka.h>
 
+#include "cfg_expect.h"
 #include "ctl_config.h"
 
 static const char *bad_dir;
 static const char *src_root;
-static struct ctl_config *cfg;
 
 /* One valid port on line 1, so an error on line N is on line N of the text. */
 #define PORT                                                                                       \
 	"ports = ( { name = \"local\"; iface = \"mgw-local\"; address = \"10.10.0.1/24\"; } );\n"
 
 #define IP(a, b, c, d) ((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (d))
-
-static int
-load(const char *text, char *err, size_t errlen)
-{
-	return ctl_config_load_string(text, "t.conf", cfg, err, errlen);
-}
-
-static void
-expect_ok(const char *text)
-{
-	char err[512];
-	int rc = load(text, err, sizeof(err));
-
-	if (rc != 0)
-		print_error("config:\n%s\nunexpected error: %s\n", text, err);
-	assert_int_equal(rc, 0);
-	assert_string_equal(err, "");
-}
-
-static void
-expect_err(const char *text, const char *want)
-{
-	char err[512];
-	int rc = load(text, err, sizeof(err));
-
-	if (rc != -EINVAL || strcmp(err, want) != 0)
-		print_error("config:\n%s\nwant: %s\ngot:  %d %s\n", text, want, rc, err);
-	assert_int_equal(rc, -EINVAL);
-	assert_string_equal(err, want);
-}
 
 static void
 test_defaults(void **state)
