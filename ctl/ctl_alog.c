@@ -108,13 +108,15 @@ write_http(struct ctl_daemon *d, const struct gw_mesh *m, const struct gw_alog_r
 	json_esc(auth, sizeof(auth), h->authority);
 	json_esc(path, sizeof(path), h->path);
 	fmt_flags(flags, sizeof(flags), h->flags);
-	/* route names are config names: no escaping needed */
+	/* names by slot: the record may come from an older generation's
+	 * connection; route labels are "table/route", config names (no escaping) */
 	const char *route =
-		h->route > 0 && h->route <= m->n_routes ? m->routes[h->route - 1].name : NULL;
-	/* a route-table service's request that reached no cluster */
-	bool no_cluster = r->service < m->n_services && m->services[r->service].route_table != 0 &&
-			  r->eaddr == 0 &&
-			  (route == NULL || m->routes[h->route - 1].action > CTL_ACT_WEIGHTED);
+		h->route > 0 ? gw_slots_label(d->dp.slots, GW_SLOT_ROUTE, h->route - 1) : NULL;
+	bool no_cluster = r->cluster == GW_ALOG_NO_CLUSTER;
+
+	if (route != NULL && strchr(route, '/') != NULL)
+		route = strchr(route, '/') + 1;
+	(void)m;
 	if (fprintf(alog_file,
 		    "{\"ts\":\"%s\",\"kind\":\"http\",\"duration_ms\":%" PRIu64
 		    ",\"worker\":%u,\"service\":\"%s\",\"cluster\":\"%s\",\"client\":\"%s\","
@@ -123,9 +125,8 @@ write_http(struct ctl_daemon *d, const struct gw_mesh *m, const struct gw_alog_r
 		    ",\"bytes_out\":%" PRIu64 ",\"endpoint\":%s%s%s,\"attempts\":%u,"
 		    "\"route\":%s%s%s,\"retries\":%u,\"flags\":\"%s\"}\n",
 		    ts, (r->end_tsc - r->start_tsc) / (hz / 1000), r->worker,
-		    r->service < m->n_services ? m->services[r->service].name : "?",
-		    r->cluster < m->n_clusters && !no_cluster ? m->clusters[r->cluster].conf.name
-							      : "",
+		    gw_slots_label(d->dp.slots, GW_SLOT_SERVICE, r->service),
+		    no_cluster ? "" : gw_slots_label(d->dp.slots, GW_SLOT_CLUSTER, r->cluster),
 		    client, rid, h->trace_id, method, auth, path, h->status, r->bytes_up,
 		    r->bytes_down, r->eaddr ? "\"" : "", r->eaddr ? ep : "null",
 		    r->eaddr ? "\"" : "", r->attempts, route ? "\"" : "", route ? route : "null",
@@ -156,9 +157,9 @@ write_rec(struct ctl_daemon *d, const struct gw_mesh *m, const struct gw_alog_re
 		    "\"endpoint\":%s%s%s,\"attempts\":%u,\"bytes_to_upstream\":%" PRIu64
 		    ",\"bytes_to_client\":%" PRIu64 ",\"reason\":\"%s\",\"kind\":\"tcp\"}\n",
 		    ts, (r->end_tsc - r->start_tsc) / (hz / 1000), r->worker,
-		    r->service < m->n_services ? m->services[r->service].name : "?",
-		    r->cluster < m->n_clusters ? m->clusters[r->cluster].conf.name : "?", client,
-		    vip, r->laddr ? "\"" : "", r->laddr ? local : "null", r->laddr ? "\"" : "",
+		    gw_slots_label(d->dp.slots, GW_SLOT_SERVICE, r->service),
+		    gw_slots_label(d->dp.slots, GW_SLOT_CLUSTER, r->cluster), client, vip,
+		    r->laddr ? "\"" : "", r->laddr ? local : "null", r->laddr ? "\"" : "",
 		    r->eaddr ? "\"" : "", r->eaddr ? ep : "null", r->eaddr ? "\"" : "", r->attempts,
 		    r->bytes_up, r->bytes_down, gw_alog_reason_name(r->reason)) < 0)
 		write_errors++;

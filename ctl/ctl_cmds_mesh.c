@@ -143,9 +143,12 @@ cmd_services(void *arg, json_t *args, json_t **result, struct ctl_error *err)
 	(void)err;
 	for (unsigned int s = 0; m != NULL && s < m->n_services; s++) {
 		const struct ctl_service_conf *sc = &m->services[s];
-		json_t *vips = json_array();
+		json_t *vips;
 		uint64_t conns = 0, active = 0;
 
+		if (!gw_mesh_has_service(m, s))
+			continue; /* an unused slot */
+		vips = json_array();
 		for (unsigned int v = 0; v < sc->n_vips; v++)
 			json_array_append_new(vips, addr_port(sc->vips[v].addr, sc->vips[v].port));
 		for (unsigned int i = 0; i < d->dp.n_workers; i++) {
@@ -195,16 +198,17 @@ cmd_clusters(void *arg, json_t *args, json_t **result, struct ctl_error *err)
 		char digest[24];
 		json_t *row;
 
+		if (!gw_mesh_has_cluster(m, c))
+			continue;
 		for (unsigned int i = 0; i < d->dp.n_workers; i++) {
 			const struct gw_proxy_cluster_stats *cs =
 				&gw_proxy_get_cluster_stats(d->dp.workers[i]->proxy)[c];
 			active += LOAD(cs->active);
 			pending += LOAD(cs->pending);
 		}
-		for (unsigned int e = cc->first_endpoint; e < cc->first_endpoint + cc->n_endpoints;
-		     e++) {
-			ejected += is_ejected(&d->dp.ep_shared[e], now);
-			drained += LOAD(d->dp.ep_shared[e].drained) != 0;
+		for (unsigned int k = 0; k < gc->n_eps; k++) {
+			ejected += is_ejected(&d->dp.ep_shared[gc->eps[k]], now);
+			drained += LOAD(d->dp.ep_shared[gc->eps[k]].drained) != 0;
 		}
 		snprintf(digest, sizeof(digest), "%016" PRIx64, gw_lb_digest(gc->lb));
 		row = json_pack(
@@ -245,7 +249,7 @@ find_cluster(const struct gw_mesh *m, json_t *args, struct ctl_error *err)
 	if (name == NULL)
 		return -1; /* every cluster */
 	for (unsigned int c = 0; m != NULL && c < m->n_clusters; c++)
-		if (strcmp(m->clusters[c].conf.name, name) == 0)
+		if (gw_mesh_has_cluster(m, c) && strcmp(m->clusters[c].conf.name, name) == 0)
 			return (int)c;
 	return (ctl_error_set(err, EINVAL, "no cluster '%s'", name), -EINVAL);
 }
@@ -296,7 +300,8 @@ cmd_endpoints(void *arg, json_t *args, json_t **result, struct ctl_error *err)
 		return c;
 	rows = json_array();
 	for (unsigned int e = 0; m != NULL && e < m->n_endpoints; e++)
-		if (c < 0 || m->endpoints[e].cluster == (unsigned int)c)
+		if (gw_mesh_has_endpoint(m, e) &&
+		    (c < 0 || m->endpoints[e].cluster == (unsigned int)c))
 			json_array_append_new(rows, endpoint_row(d, m, e, now));
 	*result = json_pack("{s:o}", "endpoints", rows);
 	return 0;
@@ -324,8 +329,8 @@ set_drain(struct ctl_daemon *d, json_t *args, json_t **result, struct ctl_error 
 	for (unsigned int e = 0; m != NULL && e < m->n_endpoints; e++) {
 		const struct gw_endpoint *ge = &m->endpoints[e];
 
-		if ((c < 0 || ge->cluster == (unsigned int)c) && ge->conf.addr == ntohl(a.s_addr) &&
-		    ge->conf.port == port) {
+		if (ge->live && (c < 0 || ge->cluster == (unsigned int)c) &&
+		    ge->conf.addr == ntohl(a.s_addr) && ge->conf.port == port) {
 			__atomic_store_n(&d->dp.ep_shared[e].drained, to, __ATOMIC_RELAXED);
 			n++;
 		}

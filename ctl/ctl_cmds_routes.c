@@ -65,15 +65,18 @@ action_json(const struct gw_mesh *m, const struct ctl_http_route *r)
 	json_t *o = json_pack("{s:s}", "type", action_names[r->action]);
 
 	if (r->action == CTL_ACT_CLUSTER) {
-		json_object_set_new(o, "cluster",
-				    json_string(m->clusters[r->clusters[0].cluster].conf.name));
+		json_object_set_new(
+			o, "cluster",
+			json_string(
+				m->clusters[m->cluster_slot[r->clusters[0].cluster]].conf.name));
 	} else if (r->action == CTL_ACT_WEIGHTED) {
 		json_t *w = json_array();
 
 		for (unsigned int i = 0; i < r->n_clusters; i++)
 			json_array_append_new(
 				w, json_pack("{s:s, s:I}", "cluster",
-					     m->clusters[r->clusters[i].cluster].conf.name,
+					     m->clusters[m->cluster_slot[r->clusters[i].cluster]]
+						     .conf.name,
 					     "weight", (json_int_t)r->clusters[i].weight));
 		json_object_set_new(o, "clusters", w);
 	} else {
@@ -159,7 +162,7 @@ table_json(struct ctl_daemon *d, const struct gw_mesh *m, unsigned int t, bool b
 		unsigned int g = gt->first_route + i;
 		const struct ctl_http_route *r = &m->routes[g];
 		json_t *row = json_pack("{s:I, s:s, s:o}", "index", (json_int_t)i, "name", r->name,
-					"counters", route_counters(d, g));
+					"counters", route_counters(d, m->route_slot[g]));
 
 		if (!brief) {
 			json_object_set_new(row, "match", match_json(r));
@@ -170,7 +173,7 @@ table_json(struct ctl_daemon *d, const struct gw_mesh *m, unsigned int t, bool b
 	snprintf(hash, sizeof(hash), "%016llx", (unsigned long long)gw_route_table_hash(gt->match));
 	return json_pack("{s:s, s:I, s:s, s:I, s:o}", "name", gt->name, "n_routes",
 			 (json_int_t)gt->n_routes, "hash", hash, "no_route",
-			 (json_int_t)no_route(d, t), "routes", rows);
+			 (json_int_t)no_route(d, gt->slot), "routes", rows);
 }
 
 static json_t *

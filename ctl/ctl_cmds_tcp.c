@@ -141,11 +141,9 @@ leg_json(const struct ctl_daemon *d, unsigned int w, const struct gw_proxy_leg *
 	snprintf(id, sizeof(id), "%u:%u", w, l->id);
 	o = json_pack("{s:s, s:s, s:s, s:s}", "id", id, "leg",
 		      l->role == GW_LEG_CLIENT ? "client" : "upstream", "service",
-		      m != NULL && l->service < m->n_services ? m->services[l->service].name : "?",
-		      "cluster",
-		      m != NULL && l->cluster < m->n_clusters ? m->clusters[l->cluster].conf.name
-							      : "?");
-	if (m != NULL && l->ep >= 0 && (unsigned int)l->ep < m->n_endpoints)
+		      gw_slots_label(d->dp.slots, GW_SLOT_SERVICE, l->service), "cluster",
+		      gw_slots_label(d->dp.slots, GW_SLOT_CLUSTER, l->cluster));
+	if (m != NULL && l->ep >= 0 && gw_mesh_has_endpoint(m, (unsigned int)l->ep))
 		json_object_set_new(o, "endpoint",
 				    endpoint_json(m->endpoints[l->ep].conf.addr,
 						  m->endpoints[l->ep].conf.port));

@@ -68,7 +68,7 @@ enum gw_alog_kind { GW_ALOG_TCP, GW_ALOG_HTTP };
 struct gw_alog_http {
 	uint16_t status;
 	uint8_t retries;
-	uint32_t route; /* 1 + index in the mesh's routes; 0: none */
+	uint32_t route; /* 1 + the route's slot; 0: none */
 	uint32_t flags; /* GW_ALOG_F() bits */
 	char method[16];
 	char request_id[65];
@@ -77,6 +77,8 @@ struct gw_alog_http {
 	char path[192];
 };
 
+#define GW_ALOG_NO_CLUSTER 0xffff
+
 struct gw_alog_rec {
 	uint8_t kind; /* enum gw_alog_kind */
 	uint64_t start_tsc, end_tsc;
@@ -84,8 +86,8 @@ struct gw_alog_rec {
 	uint32_t caddr, vaddr;	       /* client leg: client -> VIP */
 	uint32_t laddr, eaddr;	       /* upstream leg: gateway -> endpoint (0: none) */
 	uint16_t cport, vport, lport, eport;
-	uint16_t service, cluster;
-	uint8_t reason; /* enum gw_alog_reason */
+	uint16_t service, cluster; /* slots (GW_ALOG_NO_CLUSTER: answered locally) */
+	uint8_t reason;		   /* enum gw_alog_reason */
 	uint8_t attempts;
 	uint16_t worker;
 	struct gw_alog_http http; /* kind GW_ALOG_HTTP only */

@@ -84,6 +84,8 @@ hc_free(struct hconn *hc)
 	hc->in = hc->out = hc->replay = hc->held = NULL;
 	h->p->svc_stats[hc->service].active--;
 	h->p->stats.active--;
+	gw_mesh_release(hc->mesh, h->p->worker_id);
+	hc->mesh = NULL;
 	hc->flags = 0;
 	h->hfree[h->n_hfree++] = (uint32_t)(hc - h->hconns);
 }
@@ -125,6 +127,8 @@ gw_http_accept(struct gw_http *h, unsigned int service, struct stk_conn *c)
 	memset(&info, 0, sizeof(info));
 	stk_conn_get_info(c, &info);
 	hc->c = c;
+	hc->mesh = p->mesh;
+	gw_mesh_hold(hc->mesh, p->worker_id);
 	hc->service = (uint16_t)service;
 	hc->cluster = (uint16_t)p->mesh->services[service].cluster;
 	hc->saddr = info.raddr;
@@ -147,7 +151,7 @@ log_request(struct hconn *hc)
 {
 	struct gw_http *h = hc->h;
 	struct gw_proxy *p = h->p;
-	const struct gw_endpoint *e = hc->ep >= 0 ? &p->mesh->endpoints[hc->ep] : NULL;
+	const struct gw_endpoint *e = hc->ep >= 0 ? &hc->mesh->endpoints[hc->ep] : NULL;
 	struct gw_alog_rec r;
 	double sample = h->conf->access_log_sample;
 
@@ -173,9 +177,13 @@ log_request(struct hconn *hc)
 	r.eport = e != NULL ? e->conf.port : 0;
 	r.service = hc->service;
 	r.cluster = hc->cluster;
+	/* a route-table service's request answered without a cluster */
+	if (hc->mesh->services[hc->service].route_table != 0 && e == NULL &&
+	    (hc->route < 0 || hc->mesh->routes[hc->route].action > CTL_ACT_WEIGHTED))
+		r.cluster = GW_ALOG_NO_CLUSTER;
 	r.attempts = hc->attempts;
 	r.worker = (uint16_t)p->worker_id;
-	hc->log.route = (uint32_t)(hc->route + 1);
+	hc->log.route = hc->route >= 0 ? hc->mesh->route_slot[hc->route] + 1 : 0;
 	hc->log.retries = hc->retries;
 	r.http = hc->log;
 	gw_alog_emit(p->alog, &r);
@@ -505,6 +513,28 @@ bind_error(int rc, uint32_t *flag)
 	}
 }
 
+/* A request starts on the current snapshot while its service is still
+ * there; otherwise it finishes on the one the connection has, which then
+ * closes after it. False: keep-alive ends. */
+static bool
+rebind(struct hconn *hc)
+{
+	struct gw_proxy *p = hc->h->p;
+	const struct gw_mesh *cur = p->mesh;
+
+	if (hc->mesh == cur)
+		return true;
+	if (!gw_mesh_has_service(cur, hc->service) ||
+	    cur->services[hc->service].protocol != CTL_PROTO_HTTP)
+		return false;
+	gw_mesh_hold(cur, p->worker_id);
+	gw_mesh_release(hc->mesh, p->worker_id);
+	hc->mesh = cur;
+	hc->cluster = (uint16_t)cur->services[hc->service].cluster;
+	hc->h->stats.rebinds++;
+	return true;
+}
+
 /* A complete head of head_len bytes in buf: start the request. */
 static int
 start_request(struct hconn *hc, const char *buf, uint32_t head_len)
@@ -515,6 +545,8 @@ start_request(struct hconn *hc, const char *buf, uint32_t head_len)
 	int rc;
 
 	h->stats.requests++;
+	if (!rebind(hc))
+		hc->flags |= HC_CLOSE_AFTER;
 	log_fields(hc, buf, m);
 	hc->method = m->method;
 	hc->bytes_in = head_len;
@@ -526,7 +558,7 @@ start_request(struct hconn *hc, const char *buf, uint32_t head_len)
 		request_id(hc, buf, m);
 		return gw_hc_generate(hc, hc->body.status, hc->body.reason, 0, true) ? 0 : -1;
 	}
-	if (h->p->mesh->services[hc->service].route_table != 0) {
+	if (hc->mesh->services[hc->service].route_table != 0) {
 		request_id(hc, buf, m);
 		rc = gw_hr_select(hc, buf, m, head_len);
 		if (rc <= 0) /* answered: a pipelined request may follow */
@@ -561,7 +593,7 @@ int
 gw_hc_send_head(struct hconn *hc, struct rte_mbuf *head)
 {
 	struct gw_http *h = hc->h;
-	bool retries = hc->route >= 0 && h->p->mesh->routes[hc->route].has_retries;
+	bool retries = hc->route >= 0 && hc->mesh->routes[hc->route].has_retries;
 	uint32_t flag = 0;
 	int rc;
 
@@ -858,10 +890,10 @@ hc_deadline(const struct hconn *hc, uint64_t *at)
 			earliest(at, &what, hc->req_end + us_to_tsc(p, gw_hr_timeout_us(hc)),
 				 DL_REQUEST);
 		if (hc->u != NULL && !(hc->u->flags & UC_HEAD_DONE) && hc->route >= 0 &&
-		    p->mesh->routes[hc->route].retries.per_try_timeout_us > 0)
+		    hc->mesh->routes[hc->route].retries.per_try_timeout_us > 0)
 			earliest(at, &what,
 				 RTE_MAX(hc->try_start, hc->req_end) +
-					 us_to_tsc(p, p->mesh->routes[hc->route]
+					 us_to_tsc(p, hc->mesh->routes[hc->route]
 							      .retries.per_try_timeout_us),
 				 DL_TRY);
 		/* fall through */
@@ -922,22 +954,22 @@ hc_expired(struct hconn *hc, enum deadline what)
 	case DL_REQUEST:
 		h->stats.request_timeouts++;
 		if (hc->route >= 0)
-			h->rstats[hc->route].timeouts++;
+			h->rstats[hc->mesh->route_slot[hc->route]].timeouts++;
 		if (hc->ep >= 0 && hc->u != NULL)
-			gw_proxy_ep_status(h->p, hc->cluster, hc->ep, 504);
+			gw_proxy_ep_status(h->p, hc->mesh, hc->cluster, hc->ep, 504);
 		gw_hc_generate(hc, 504, "upstream request timeout", GW_ALOG_F(UPSTREAM_TIMEOUT),
 			       false);
 		break;
 	case DL_TRY:
 		h->stats.per_try_timeouts++;
 		if (hc->ep >= 0)
-			gw_proxy_ep_status(h->p, hc->cluster, hc->ep, 504);
+			gw_proxy_ep_status(h->p, hc->mesh, hc->cluster, hc->ep, 504);
 		if (gw_hr_may_retry(hc, GW_RETRY_TIMEOUT, 0)) {
 			gw_uc_release(hc->u, false);
 			gw_hr_retry(hc);
 			break;
 		}
-		h->rstats[hc->route].timeouts++;
+		h->rstats[hc->mesh->route_slot[hc->route]].timeouts++;
 		gw_hc_generate(hc, 504, "upstream per-try timeout", GW_ALOG_F(UPSTREAM_TIMEOUT),
 			       false);
 		break;
@@ -1099,6 +1131,17 @@ gw_http_drain(struct gw_http *h)
 }
 
 void
+gw_http_set_mesh(struct gw_http *h, const struct gw_mesh *old, const struct gw_mesh *mesh)
+{
+	(void)old;
+	h->conf = &mesh->http;
+	for (unsigned int i = 0; i < mesh->n_fresh[GW_SLOT_SERVICE]; i++)
+		memset(&h->svc[mesh->fresh[GW_SLOT_SERVICE][i]], 0, sizeof(*h->svc));
+	gw_hr_set_mesh(h, mesh);
+	gw_uc_drop_gone(h, mesh);
+}
+
+void
 gw_http_stop(struct gw_http *h)
 {
 	for (uint32_t i = 0; i < h->n_conns; i++)
@@ -1134,7 +1177,7 @@ gw_http_create(struct gw_proxy *p, uint32_t max_conns, int socket)
 	if (h == NULL)
 		goto nomem;
 	h->p = p;
-	h->conf = &mesh->http;
+	h->conf = &mesh->http; /* follows the snapshot; the head limits stay (restart) */
 	h->n_conns = max_conns;
 	h->req_lim.max_head_bytes = h->conf->max_request_headers_kb * 1024;
 	h->req_lim.max_headers = GW_H1_MAX_HEADERS;
@@ -1151,12 +1194,12 @@ gw_http_create(struct gw_proxy *p, uint32_t max_conns, int socket)
 				       RTE_CACHE_LINE_SIZE, socket);
 	h->hfree = rte_malloc_socket("gw_http_hf", sizeof(uint32_t) * (max_conns + 1), 0, socket);
 	h->ufree = rte_malloc_socket("gw_http_uf", sizeof(uint32_t) * (max_conns + 1), 0, socket);
-	h->svc = rte_zmalloc_socket("gw_http_svc", sizeof(*h->svc) * (mesh->n_services + 1),
+	h->svc = rte_zmalloc_socket("gw_http_svc", sizeof(*h->svc) * GW_SLOTS_SERVICES,
 				    RTE_CACHE_LINE_SIZE, socket);
-	h->idle = rte_zmalloc_socket("gw_http_idle", sizeof(*h->idle) * (mesh->n_endpoints + 1), 0,
+	h->idle = rte_zmalloc_socket("gw_http_idle", sizeof(*h->idle) * GW_SLOTS_ENDPOINTS, 0,
 				     socket);
-	h->n_idle = rte_zmalloc_socket("gw_http_nidle",
-				       sizeof(*h->n_idle) * (mesh->n_endpoints + 1), 0, socket);
+	h->n_idle = rte_zmalloc_socket("gw_http_nidle", sizeof(*h->n_idle) * GW_SLOTS_ENDPOINTS, 0,
+				       socket);
 	if (h->rx == NULL || h->tx == NULL || h->hconns == NULL || h->uconns == NULL ||
 	    h->hfree == NULL || h->ufree == NULL || h->idle == NULL || h->n_idle == NULL ||
 	    h->svc == NULL || gw_hr_init(h, socket) < 0)
@@ -1167,7 +1210,7 @@ gw_http_create(struct gw_proxy *p, uint32_t max_conns, int socket)
 		h->hfree[i] = h->ufree[i] = max_conns - 1 - i;
 	}
 	h->n_hfree = h->n_ufree = max_conns;
-	for (unsigned int e = 0; e < mesh->n_endpoints; e++)
+	for (unsigned int e = 0; e < GW_SLOTS_ENDPOINTS; e++)
 		TAILQ_INIT(&h->idle[e]);
 	return h;
 nomem:

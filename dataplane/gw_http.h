@@ -67,7 +67,9 @@
 	X(retry_budget_exhausted) /* retries refused: the cluster's budget was used up */          \
 	X(retries_exhausted)	  /* retryable failures after the last retry */                    \
 	X(retry_not_buffered)	  /* retryable, but the request did not fit retry_buffer */        \
-	X(per_try_timeouts)	  /* tries that got no response head within per_try_timeout */
+	X(per_try_timeouts)	  /* tries that got no response head within per_try_timeout */     \
+	X(rebinds)		  /* keep-alive connections moved to a new snapshot */             \
+	X(scratch_failures)	  /* a reload's tables found no memory for their scratch */
 struct gw_http_stats {
 #define GW_HTTP_FIELD(n) uint64_t n;
 	GW_HTTP_COUNTERS(GW_HTTP_FIELD)
@@ -91,7 +93,7 @@ struct gw_http_svc_stats {
 	uint64_t lat_sum_us;
 };
 
-/* Per route (index in the mesh's routes) and worker, single writer. */
+/* Per route (by slot: gw_mesh.route_slot) and worker, single writer. */
 struct gw_http_route_stats {
 	uint64_t requests;     /* matched this route */
 	uint64_t responses[5]; /* final responses by class, generated ones included */
@@ -117,6 +119,9 @@ int gw_http_accept(struct gw_http *h, unsigned int service, struct stk_conn *c);
 /* Worker: draining (SIGTERM): idle client connections close now, the
  * others after their current response (Connection: close). */
 void gw_http_drain(struct gw_http *h);
+/* Worker: the snapshot changed from old to mesh (gw_proxy_set_mesh). */
+struct gw_mesh;
+void gw_http_set_mesh(struct gw_http *h, const struct gw_mesh *old, const struct gw_mesh *mesh);
 /* Worker, at exit: resets every connection. */
 void gw_http_stop(struct gw_http *h);
 /* Worker: is ci one of h's connections? Fills the leg like gw_proxy_describe. */

@@ -72,13 +72,14 @@ struct hconn {
 	uint32_t flags;
 	uint8_t state; /* enum hc_state */
 	uint8_t method;
-	uint8_t attempts;     /* endpoints recorded in tried (every try) */
-	uint8_t try_attempts; /* connects of the current try */
-	uint8_t retries;      /* tries after the first */
-	uint16_t service, cluster;
+	uint8_t attempts;	    /* endpoints recorded in tried (every try) */
+	uint8_t try_attempts;	    /* connects of the current try */
+	uint8_t retries;	    /* tries after the first */
+	const struct gw_mesh *mesh; /* held; the current one from each request's start */
+	uint16_t service, cluster;  /* slots */
 	uint16_t tried[MAX_ATTEMPTS];
 	int route; /* the request's route (index in mesh->routes), -1: none */
-	int ep;	   /* the request's endpoint (index in mesh->endpoints), -1: none */
+	int ep;	   /* the request's endpoint (slot), -1: none */
 	uint32_t saddr, vaddr;
 	uint16_t sport, vport;
 	uint64_t conn_start, req_start, req_end, last_active; /* TSC */
@@ -115,7 +116,7 @@ struct uconn {
 	uint32_t flags;
 	uint8_t state; /* enum uc_state */
 	uint8_t req_method;
-	uint16_t cluster;
+	uint16_t cluster; /* slots: a pooled connection serves any snapshot's requests */
 	int ep;
 	uint64_t idle_since;
 	struct gw_h1_body body; /* the response body's framing */
@@ -137,17 +138,18 @@ struct gw_http {
 	struct uconn *uconns;
 	uint32_t *hfree, *ufree;
 	uint32_t n_hfree, n_ufree;
-	struct gw_http_svc_stats *svc;	    /* per service */
-	struct uconn_list *idle;	    /* per endpoint (index in mesh->endpoints) */
-	uint32_t *n_idle;		    /* per endpoint */
-	struct gw_http_route_stats *rstats; /* per route */
-	uint64_t *no_route;		    /* per route table */
-	struct gw_route_scratch *scratch;   /* Hyperscan's, for every table */
-	struct gw_route_hdr *rhdrs;	    /* a request's fields as the matcher sees them */
-	char *tgt;			    /* a rewritten request-target */
-	struct gw_h1_msg msg;		    /* the head being parsed */
-	char *rx;			    /* a head that spans segments, copied to parse it */
-	char *tx;			    /* a rewritten head */
+	/* by slot (gw_slots.h) */
+	struct gw_http_svc_stats *svc;
+	struct uconn_list *idle; /* per endpoint */
+	uint32_t *n_idle;
+	struct gw_http_route_stats *rstats;
+	uint64_t *no_route;		  /* per route table */
+	struct gw_route_scratch *scratch; /* Hyperscan's, for every table */
+	struct gw_route_hdr *rhdrs;	  /* a request's fields as the matcher sees them */
+	char *tgt;			  /* a rewritten request-target */
+	struct gw_h1_msg msg;		  /* the head being parsed */
+	char *rx;			  /* a head that spans segments, copied to parse it */
+	char *tx;			  /* a rewritten head */
 	uint32_t rx_size, tx_size;
 };
 
@@ -223,6 +225,8 @@ void gw_hr_request_done(struct hconn *hc);
 void gw_hr_retain(struct hconn *hc, struct rte_mbuf *m, uint32_t n);
 /* Worker state for the routes (create/free: control thread). */
 int gw_hr_init(struct gw_http *h, int socket);
+/* A reload: scratch for mesh's tables, counters of fresh slots cleared. */
+void gw_hr_set_mesh(struct gw_http *h, const struct gw_mesh *mesh);
 void gw_hr_fini(struct gw_http *h);
 
 /* ---- gw_http_up.c: upstream side ---- */
@@ -239,6 +243,8 @@ void gw_uc_run(struct uconn *u);
 void gw_uc_release(struct uconn *u, bool reusable);
 /* Draining: closes every idle upstream connection. */
 void gw_uc_drain(struct gw_http *h);
+/* A reload: closes idle upstream connections to endpoints mesh lost. */
+void gw_uc_drop_gone(struct gw_http *h, const struct gw_mesh *mesh);
 /* At exit: resets every upstream connection. */
 void gw_uc_stop(struct gw_http *h);
 /* Is ci a client leg of the HTTP proxy? */

@@ -19,7 +19,7 @@
 static const struct ctl_http_route *
 route_of(const struct hconn *hc)
 {
-	return &hc->h->p->mesh->routes[hc->route];
+	return &hc->mesh->routes[hc->route];
 }
 
 /* ---- what the matcher sees ------------------------------------------------------ */
@@ -166,7 +166,7 @@ int
 gw_hr_select(struct hconn *hc, const char *buf, const struct gw_h1_msg *m, uint32_t head_len)
 {
 	struct gw_http *h = hc->h;
-	const struct gw_mesh *mesh = h->p->mesh;
+	const struct gw_mesh *mesh = hc->mesh;
 	unsigned int ti = mesh->services[hc->service].route_table - 1;
 	const struct ctl_http_route *r;
 	struct gw_http_route_stats *rs;
@@ -175,12 +175,12 @@ gw_hr_select(struct hconn *hc, const char *buf, const struct gw_h1_msg *m, uint3
 
 	if (idx < 0) {
 		h->stats.no_route++;
-		h->no_route[ti]++;
+		h->no_route[mesh->rtables[ti].slot]++;
 		return answer(hc, head_len, 404, &(struct gw_local_resp){.reason = "no route"});
 	}
 	hc->route = (int)(mesh->rtables[ti].first_route + (unsigned int)idx);
 	r = route_of(hc);
-	rs = &h->rstats[hc->route];
+	rs = &h->rstats[mesh->route_slot[hc->route]];
 	rs->requests++;
 	lr = route_resp(r);
 	if (r->has_fault) {
@@ -211,10 +211,10 @@ gw_hr_select(struct hconn *hc, const char *buf, const struct gw_h1_msg *m, uint3
 		lr.body_len = r->body != NULL ? (uint32_t)strlen(r->body) : 0;
 		return answer(hc, head_len, r->status, &lr);
 	case CTL_ACT_WEIGHTED:
-		hc->cluster = (uint16_t)pick_weighted(h, r);
+		hc->cluster = mesh->cluster_slot[pick_weighted(h, r)];
 		break;
 	default:
-		hc->cluster = (uint16_t)r->clusters[0].cluster;
+		hc->cluster = mesh->cluster_slot[r->clusters[0].cluster];
 	}
 	return 1;
 }
@@ -377,12 +377,12 @@ gw_hr_may_retry(struct hconn *hc, enum gw_retry_why why, uint16_t status)
 		h->stats.retries_exhausted++;
 		return false;
 	}
-	b = &p->mesh->clusters[hc->cluster].conf.retry_budget;
+	b = &hc->mesh->clusters[hc->cluster].conf.retry_budget;
 	cs = &p->cl_stats[hc->cluster];
 	allowed = RTE_MAX((uint64_t)b->min_concurrency, cs->active * b->percent / 100);
 	if (!(hc->flags & HC_RETRYING) && cs->retries_active >= allowed) {
 		h->stats.retry_budget_exhausted++;
-		h->rstats[hc->route].retry_budget_exhausted++;
+		h->rstats[hc->mesh->route_slot[hc->route]].retry_budget_exhausted++;
 		return false;
 	}
 	return true;
@@ -405,7 +405,7 @@ gw_hr_retry(struct hconn *hc)
 	}
 	hc->retries++;
 	h->stats.retries++;
-	h->rstats[hc->route].retries++;
+	h->rstats[hc->mesh->route_slot[hc->route]].retries++;
 	hc->log.flags |= GW_ALOG_F(RETRIED);
 	/* exponential back-off with full jitter: [0, min(max, base * 2^(n-1))] */
 	cap = rc->backoff_base_us << RTE_MIN(hc->retries - 1, 20);
@@ -431,7 +431,7 @@ gw_hr_wake(struct hconn *hc)
 
 			rte_pktmbuf_free(m);
 			h->stats.fault_aborts++;
-			h->rstats[hc->route].fault_aborts++;
+			h->rstats[hc->mesh->route_slot[hc->route]].fault_aborts++;
 			hc->log.flags |= GW_ALOG_F(FAULT);
 			lr.reason = "fault injected";
 			/* the head is consumed: the body, if any, was never read */
@@ -487,7 +487,7 @@ gw_hr_request_done(struct hconn *hc)
 		h->p->cl_stats[hc->cluster].retries_active--;
 	}
 	if (hc->route >= 0 && st >= 100 && st < 600)
-		h->rstats[hc->route].responses[st / 100 - 1]++;
+		h->rstats[hc->mesh->route_slot[hc->route]].responses[st / 100 - 1]++;
 }
 
 /* ---- worker state ----------------------------------------------------------------- */
@@ -497,10 +497,10 @@ gw_hr_init(struct gw_http *h, int socket)
 {
 	const struct gw_mesh *mesh = h->p->mesh;
 
-	h->rstats = rte_zmalloc_socket("gw_http_rstats", sizeof(*h->rstats) * (mesh->n_routes + 1),
+	h->rstats = rte_zmalloc_socket("gw_http_rstats", sizeof(*h->rstats) * GW_SLOTS_ROUTES,
 				       RTE_CACHE_LINE_SIZE, socket);
-	h->no_route = rte_zmalloc_socket("gw_http_noroute",
-					 sizeof(*h->no_route) * (mesh->n_rtables + 1), 0, socket);
+	h->no_route = rte_zmalloc_socket("gw_http_noroute", sizeof(*h->no_route) * GW_SLOTS_RTABLES,
+					 0, socket);
 	h->rhdrs = rte_malloc_socket("gw_http_rhdrs", sizeof(*h->rhdrs) * GW_H1_MAX_HEADERS, 0,
 				     socket);
 	h->tgt = rte_malloc_socket("gw_http_tgt", h->rx_size, 0, socket);
@@ -510,6 +510,19 @@ gw_hr_init(struct gw_http *h, int socket)
 		if (gw_route_scratch_grow(mesh->rtables[i].match, &h->scratch) < 0)
 			return -ENOMEM;
 	return 0;
+}
+
+void
+gw_hr_set_mesh(struct gw_http *h, const struct gw_mesh *mesh)
+{
+	for (unsigned int i = 0; i < mesh->n_fresh[GW_SLOT_ROUTE]; i++)
+		memset(&h->rstats[mesh->fresh[GW_SLOT_ROUTE][i]], 0, sizeof(*h->rstats));
+	for (unsigned int i = 0; i < mesh->n_fresh[GW_SLOT_RTABLE]; i++)
+		h->no_route[mesh->fresh[GW_SLOT_RTABLE][i]] = 0;
+	/* the scratch only grows: older snapshots' requests still match with it */
+	for (unsigned int i = 0; i < mesh->n_rtables; i++)
+		if (gw_route_scratch_grow(mesh->rtables[i].match, &h->scratch) < 0)
+			h->stats.scratch_failures++;
 }
 
 void

@@ -182,8 +182,8 @@ uc_connect(struct hconn *hc, int ep)
 {
 	struct gw_http *h = hc->h;
 	struct gw_proxy *p = h->p;
-	const struct gw_cluster *gc = &p->mesh->clusters[hc->cluster];
-	const struct gw_endpoint *e = &p->mesh->endpoints[ep];
+	const struct gw_cluster *gc = &hc->mesh->clusters[hc->cluster];
+	const struct gw_endpoint *e = &hc->mesh->endpoints[ep];
 	struct uconn *u;
 	int rc;
 
@@ -219,7 +219,7 @@ gw_uc_bind(struct hconn *hc)
 {
 	struct gw_http *h = hc->h;
 	struct gw_proxy *p = h->p;
-	const struct gw_cluster *gc = &p->mesh->clusters[hc->cluster];
+	const struct gw_cluster *gc = &hc->mesh->clusters[hc->cluster];
 	struct uconn *u;
 	int i, ep, rc;
 
@@ -228,7 +228,8 @@ gw_uc_bind(struct hconn *hc)
 		return -EBUSY;
 	}
 	while (hc->try_attempts < RTE_MIN(gc->conf.connect_attempts, (uint32_t)MAX_ATTEMPTS)) {
-		i = gw_proxy_pick(p, &(struct gw_pick){.cluster = hc->cluster,
+		i = gw_proxy_pick(p, &(struct gw_pick){.mesh = hc->mesh,
+						       .cluster = hc->cluster,
 						       .tried = hc->tried,
 						       .n_tried = hc->attempts,
 						       .saddr = hc->saddr,
@@ -243,7 +244,7 @@ gw_uc_bind(struct hconn *hc)
 		if (hc->attempts < MAX_ATTEMPTS)
 			hc->tried[hc->attempts++] = (uint16_t)i;
 		hc->try_attempts++;
-		ep = (int)(gc->conf.first_endpoint + (unsigned int)i);
+		ep = gc->eps[i];
 		u = (hc->flags & HC_NO_POOL) ? NULL : pool_get(h, ep);
 		if (u != NULL) {
 			h->stats.upstream_reused++;
@@ -259,7 +260,7 @@ gw_uc_bind(struct hconn *hc)
 			return rc;
 		p->stats.upstream_connect_failures++;
 		p->ep_stats[ep].connect_failures++;
-		gw_proxy_ep_failed(p, hc->cluster, ep);
+		gw_proxy_ep_failed(p, hc->mesh, hc->cluster, ep);
 	}
 	p->stats.upstream_connect_exhausted++;
 	return -ECONNREFUSED;
@@ -283,7 +284,7 @@ connect_failed(struct uconn *u, bool timeout)
 	if (timeout)
 		p->stats.upstream_connect_timeouts++;
 	p->ep_stats[u->ep].connect_failures++;
-	gw_proxy_ep_failed(p, u->cluster, u->ep);
+	gw_proxy_ep_failed(p, hc != NULL ? hc->mesh : p->mesh, u->cluster, u->ep);
 	/* what u held goes with the request to the next attempt */
 	u->out = NULL;
 	u->out_src = NULL;
@@ -437,11 +438,11 @@ lost(struct uconn *u, struct hconn *hc, bool quiet, bool reset)
 	h->stats.upstream_aborts++;
 	h->p->ep_stats[ep].resets++;
 	if (reset)
-		gw_proxy_ep_failed(h->p, cluster, ep);
+		gw_proxy_ep_failed(h->p, hc != NULL ? hc->mesh : h->p->mesh, cluster, ep);
 	if (hc == NULL || (quiet && gw_hc_replay(hc)))
 		return;
 	if (!(hc->flags & HC_RESP_STARTED)) {
-		gw_proxy_ep_status(h->p, cluster, ep, 502);
+		gw_proxy_ep_status(h->p, hc->mesh, cluster, ep, 502);
 		if (gw_hr_may_retry(hc, GW_RETRY_RESET, 0)) {
 			gw_hr_retry(hc);
 			return;
@@ -543,8 +544,8 @@ uc_head(struct uconn *u)
 		gw_hc_generate(hc, 502, "unsolicited 101", 0, false);
 		return -1;
 	}
-	gw_proxy_ep_status(h->p, u->cluster, u->ep, m->code);
-	if (hc->route >= 0 && h->p->mesh->routes[hc->route].has_retries &&
+	gw_proxy_ep_status(h->p, hc->mesh, u->cluster, u->ep, m->code);
+	if (hc->route >= 0 && hc->mesh->routes[hc->route].has_retries &&
 	    gw_hr_may_retry(hc, GW_RETRY_STATUS, m->code)) {
 		uc_close(u, true); /* the response is dropped with its connection */
 		gw_hr_retry(hc);
@@ -850,6 +851,18 @@ gw_uc_drain(struct gw_http *h)
 	for (uint32_t i = 0; i < h->n_conns; i++)
 		if ((h->uconns[i].flags & UC_IN_USE) && h->uconns[i].state == UC_IDLE)
 			uc_close(&h->uconns[i], false);
+}
+
+void
+gw_uc_drop_gone(struct gw_http *h, const struct gw_mesh *mesh)
+{
+	for (uint32_t i = 0; i < h->n_conns; i++) {
+		struct uconn *u = &h->uconns[i];
+
+		if ((u->flags & UC_IN_USE) && u->state == UC_IDLE &&
+		    !gw_mesh_has_endpoint(mesh, (unsigned int)u->ep))
+			uc_close(u, false);
+	}
 }
 
 void

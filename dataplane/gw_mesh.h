@@ -15,6 +15,7 @@
 #include "ctl_config.h"
 #include "gw_lb.h"
 #include "gw_route.h"
+#include "gw_slots.h"
 #include "stk.h"
 
 /* Locality tiers, best first. */
@@ -22,13 +23,17 @@ enum gw_tier { GW_TIER_NODE, GW_TIER_ZONE, GW_TIER_OTHER, GW_TIER_N };
 
 struct gw_endpoint {
 	struct ctl_endpoint_conf conf;
-	unsigned int cluster;
+	unsigned int cluster; /* slot */
 	enum gw_tier tier;
+	bool live; /* false: a slot this mesh does not use */
 };
 
 struct gw_cluster {
-	struct ctl_cluster_conf conf;
+	struct ctl_cluster_conf conf; /* first_endpoint/n_endpoints: the config's */
 	struct gw_lb *lb;
+	uint16_t *eps; /* endpoint slots in the balancer's order (n_eps) */
+	unsigned int n_eps;
+	void **lb_state; /* per worker: the balancer's state, owned by that worker */
 	/* circuit breakers split over the workers (each enforces its share) */
 	uint32_t worker_max_conns, worker_max_pending;
 	/* outlier detection: at most this many ejected at once */
@@ -36,38 +41,100 @@ struct gw_cluster {
 };
 
 /* An HTTP route table: the config's routes (borrowed from the config's
- * struct ctl_rtables, which outlives every snapshot) and the compiled
- * matcher, shared through the compile cache. */
+ * struct ctl_rtables, owned by the snapshot) and the compiled matcher,
+ * shared through the compile cache. */
 struct gw_rtable {
 	char name[CTL_NAME_MAX];
+	unsigned int slot;
 	unsigned int first_route; /* into gw_mesh.routes */
 	unsigned int n_routes;
 	struct gw_route_table *match;
 };
 
+/* A worker's references to a mesh: connections that started on it. Only
+ * that worker writes its counter; the control thread frees a retired mesh
+ * once every counter is 0. */
+struct gw_mesh_ref {
+	uint64_t n;
+} __rte_cache_aligned;
+
+/*
+ * Services, clusters and endpoints are indexed by slot (gw_slots.h): an
+ * entity keeps its index across reloads, and an array has holes where
+ * slots are unused (services[s].name[0] == 0, clusters[c].conf.name[0] ==
+ * 0, endpoints[e].live false). n_* are one past the highest slot in use.
+ * Route tables and routes are dense; their slots are in rtables[].slot and
+ * route_slot[].
+ */
 struct gw_mesh {
+	uint64_t generation;
 	struct ctl_node_conf node;
 	struct ctl_http_conf http; /* limits and timeouts of the HTTP services */
 	unsigned int n_services, n_clusters, n_endpoints;
+	/* by slot; .cluster is a cluster slot, .route_table 1 + index in rtables */
 	struct ctl_service_conf *services;
 	struct gw_cluster *clusters;
-	struct gw_endpoint *endpoints; /* clusters[c].conf.first_endpoint.. */
-	struct stk_vips *vips;	       /* every service VIP address, sorted */
+	struct gw_endpoint *endpoints;
+	struct stk_vips *vips; /* every service VIP address, sorted */
 	unsigned int n_rtables, n_routes;
 	struct gw_rtable *rtables;
 	const struct ctl_http_route *routes; /* every table's, table after table */
+	uint32_t *route_slot;		     /* per route */
+	uint16_t *cluster_slot;		     /* by the config's cluster index (route actions) */
+	/* slots (re)assigned in this generation: workers clear their counters */
+	uint16_t *fresh[GW_SLOT_KINDS];
+	unsigned int n_fresh[GW_SLOT_KINDS];
+	struct gw_mesh_ref *refs; /* per worker */
+	unsigned int n_workers;
 };
 
-/* Control thread: from a validated config. NULL + errno. Compiles the
- * route tables, or takes them from the compile cache when a table with the
- * same content was compiled before (gw_mesh_routes.c). */
-struct gw_mesh *gw_mesh_build(const struct ctl_config *conf);
+static inline bool
+gw_mesh_has_service(const struct gw_mesh *m, unsigned int s)
+{
+	return s < m->n_services && m->services[s].name[0] != '\0';
+}
+
+static inline bool
+gw_mesh_has_cluster(const struct gw_mesh *m, unsigned int c)
+{
+	return c < m->n_clusters && m->clusters[c].conf.name[0] != '\0';
+}
+
+static inline bool
+gw_mesh_has_endpoint(const struct gw_mesh *m, unsigned int e)
+{
+	return e < m->n_endpoints && m->endpoints[e].live;
+}
+
+/* Worker w: a connection starts or ends on m. */
+static inline void
+gw_mesh_hold(const struct gw_mesh *m, unsigned int w)
+{
+	__atomic_store_n(&m->refs[w].n, m->refs[w].n + 1, __ATOMIC_RELAXED);
+}
+
+static inline void
+gw_mesh_release(const struct gw_mesh *m, unsigned int w)
+{
+	__atomic_store_n(&m->refs[w].n, m->refs[w].n - 1, __ATOMIC_RELEASE);
+}
+
+/* Control thread: no worker holds m. */
+bool gw_mesh_unreferenced(const struct gw_mesh *m);
+
+/* Control thread: from a validated config, with slots from sl (begun for
+ * generation). keep: VIPs still answered for connections of older meshes
+ * (NULL: none). NULL + errno (ENOSPC: out of slots). Compiles the route
+ * tables, or takes them from the compile cache when a table with the same
+ * content was compiled before (gw_mesh_routes.c). */
+struct gw_mesh *gw_mesh_build(const struct ctl_config *conf, struct gw_slots *sl,
+			      uint64_t generation, const struct stk_vips *keep);
 /* Accepts NULL. */
 void gw_mesh_free(struct gw_mesh *m);
 
 /* gw_mesh_routes.c: the route tables of m from conf (0, or -errno after
  * logging why), and their release. Control thread. */
-int gw_mesh_routes_build(struct gw_mesh *m, const struct ctl_config *conf);
+int gw_mesh_routes_build(struct gw_mesh *m, const struct ctl_config *conf, struct gw_slots *sl);
 void gw_mesh_routes_free(struct gw_mesh *m);
 
 /* The compile cache's counters (control thread). */
@@ -81,7 +148,8 @@ struct gw_route_cache_stats {
 void gw_route_cache_get_stats(struct gw_route_cache_stats *out);
 
 /* Per endpoint, written by the control thread only, read by workers. Sized
- * CTL_MAX_ENDPOINTS, indexed like gw_mesh.endpoints. */
+ * GW_SLOTS_ENDPOINTS, indexed by slot like gw_mesh.endpoints, so drain and
+ * ejection survive reloads. */
 struct gw_ep_shared {
 	uint64_t ejected_until; /* TSC; 0: not ejected */
 	uint32_t ejections;	/* how many times so far (the next one lasts longer) */

@@ -130,8 +130,36 @@ cache_put(struct gw_route_table *t)
 		}
 }
 
+/* The slot of every table and route; -ENOSPC when out of them. */
+static int
+route_slots(struct gw_mesh *m, const struct ctl_rtables *rt, struct gw_slots *sl)
+{
+	for (unsigned int i = 0; i < rt->n_tables; i++) {
+		const struct ctl_route_table_conf *tc = &rt->tables[i];
+		bool fresh;
+		int slot = gw_slots_get(sl, GW_SLOT_RTABLE, tc->name, NULL, 0, 0, &fresh);
+
+		if (slot < 0)
+			return slot;
+		m->rtables[i].slot = (unsigned int)slot;
+		if (fresh)
+			m->fresh[GW_SLOT_RTABLE][m->n_fresh[GW_SLOT_RTABLE]++] = (uint16_t)slot;
+		for (unsigned int r = tc->first_route; r < tc->first_route + tc->n_routes; r++) {
+			slot = gw_slots_get(sl, GW_SLOT_ROUTE, tc->name, rt->routes[r].name, 0, 0,
+					    &fresh);
+			if (slot < 0)
+				return slot;
+			m->route_slot[r] = (uint32_t)slot;
+			if (fresh)
+				m->fresh[GW_SLOT_ROUTE][m->n_fresh[GW_SLOT_ROUTE]++] =
+					(uint16_t)slot;
+		}
+	}
+	return 0;
+}
+
 int
-gw_mesh_routes_build(struct gw_mesh *m, const struct ctl_config *conf)
+gw_mesh_routes_build(struct gw_mesh *m, const struct ctl_config *conf, struct gw_slots *sl)
 {
 	const struct ctl_rtables *rt = conf->rtables;
 	struct gw_route_def *defs;
@@ -141,14 +169,20 @@ gw_mesh_routes_build(struct gw_mesh *m, const struct ctl_config *conf)
 	if (rt == NULL || rt->n_tables == 0)
 		return 0;
 	m->rtables = calloc(rt->n_tables, sizeof(*m->rtables));
+	m->route_slot = calloc(rt->n_routes, sizeof(*m->route_slot));
 	defs = calloc(rt->n_routes, sizeof(*defs));
-	if (m->rtables == NULL || defs == NULL) {
+	if (m->rtables == NULL || m->route_slot == NULL || defs == NULL) {
 		free(defs);
 		GW_LOG(ERROR, "route tables: out of memory");
 		return -ENOMEM;
 	}
 	m->routes = rt->routes;
 	m->n_routes = rt->n_routes;
+	if (route_slots(m, rt, sl) < 0) {
+		free(defs);
+		GW_LOG(ERROR, "route tables: out of route slots (old connections hold them)");
+		return -ENOSPC;
+	}
 	for (unsigned int i = 0; i < rt->n_routes; i++)
 		to_def(&rt->routes[i], &defs[i]);
 	for (unsigned int i = 0; i < rt->n_tables; i++) {
@@ -176,6 +210,8 @@ gw_mesh_routes_free(struct gw_mesh *m)
 	for (unsigned int i = 0; m->rtables != NULL && i < m->n_rtables; i++)
 		cache_put(m->rtables[i].match);
 	free(m->rtables);
+	free(m->route_slot);
+	m->route_slot = NULL;
 	m->rtables = NULL;
 	m->n_rtables = 0;
 }

@@ -22,19 +22,20 @@ gw_outlier_eject(const struct gw_mesh *mesh, struct gw_ep_shared *shared, unsign
 	unsigned int out = 0;
 	uint64_t us;
 
-	if (ep >= mesh->n_endpoints || ejected(&shared[ep], now))
+	/* ep is a slot: a request from before a reload may name one that left */
+	if (!gw_mesh_has_endpoint(mesh, ep) || ejected(&shared[ep], now))
 		return false;
 	e = &mesh->endpoints[ep];
 	gc = &mesh->clusters[e->cluster];
 	oc = &gc->conf.outlier;
-	for (unsigned int i = 0; i < gc->conf.n_endpoints; i++)
-		out += ejected(&shared[gc->conf.first_endpoint + i], now);
+	for (unsigned int i = 0; i < gc->n_eps; i++)
+		out += ejected(&shared[gc->eps[i]], now);
 	if (out >= gc->max_ejected) {
 		GW_LOG(WARN,
 		       "cluster %s: endpoint %u.%u.%u.%u:%u not ejected: %u of %u already out",
 		       gc->conf.name, e->conf.addr >> 24, (e->conf.addr >> 16) & 0xff,
 		       (e->conf.addr >> 8) & 0xff, e->conf.addr & 0xff, e->conf.port, out,
-		       gc->conf.n_endpoints);
+		       gc->n_eps);
 		return false;
 	}
 	shared[ep].ejections++;
@@ -54,14 +55,16 @@ gw_outlier_review(const struct gw_mesh *mesh, struct gw_ep_shared *shared, uint6
 		  uint64_t now, uint64_t hz)
 {
 	for (unsigned int c = 0; c < mesh->n_clusters; c++) {
-		const struct ctl_cluster_conf *cc = &mesh->clusters[c].conf;
+		const struct gw_cluster *gc = &mesh->clusters[c];
 
-		if (now < next[c])
+		if (!gw_mesh_has_cluster(mesh, c) || now < next[c])
 			continue;
-		next[c] = now + cc->outlier.interval_us * (hz / 1000000);
-		for (unsigned int i = cc->first_endpoint; i < cc->first_endpoint + cc->n_endpoints;
-		     i++)
-			if (shared[i].ejections > 0 && !ejected(&shared[i], now))
-				shared[i].ejections--;
+		next[c] = now + gc->conf.outlier.interval_us * (hz / 1000000);
+		for (unsigned int k = 0; k < gc->n_eps; k++) {
+			struct gw_ep_shared *sh = &shared[gc->eps[k]];
+
+			if (sh->ejections > 0 && !ejected(sh, now))
+				sh->ejections--;
+		}
 	}
 }

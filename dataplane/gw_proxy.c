@@ -24,6 +24,7 @@
 
 #include "gw_alog.h"
 #include "gw_http.h"
+#include "gw_log.h"
 #include "gw_proxy_internal.h"
 #include "gw_proxy_pp2.h"
 
@@ -42,8 +43,9 @@ struct pconn {
 	struct rte_mbuf *held[2]; /* received on leg i, not yet taken by the other leg */
 	uint32_t held_len[2];
 	uint32_t flags;
-	uint16_t service, cluster;
-	int ep; /* index in mesh->endpoints; -1 before the first pick */
+	const struct gw_mesh *mesh; /* the snapshot's it started on (held) */
+	uint16_t service, cluster;  /* slots */
+	int ep;			    /* slot; -1 before the first pick */
 	uint8_t attempts;
 	uint16_t tried[MAX_ATTEMPTS]; /* endpoint indices within the cluster */
 	uint32_t saddr, vaddr;	      /* the client and the VIP it reached */
@@ -87,7 +89,7 @@ pconn_alloc(struct gw_proxy *p)
 static void
 log_conn(struct gw_proxy *p, const struct pconn *pc)
 {
-	const struct gw_endpoint *e = pc->ep >= 0 ? &p->mesh->endpoints[pc->ep] : NULL;
+	const struct gw_endpoint *e = pc->ep >= 0 ? &pc->mesh->endpoints[pc->ep] : NULL;
 	struct gw_alog_rec r = {
 		.start_tsc = pc->start,
 		.end_tsc = p->now,
@@ -133,6 +135,8 @@ pconn_free(struct pconn *pc)
 	cs->active--;
 	p->svc_stats[pc->service].active--;
 	p->stats.active--;
+	gw_mesh_release(pc->mesh, p->worker_id);
+	pc->mesh = NULL;
 	pc->flags = 0;
 	p->free_idx[p->n_free++] = (uint32_t)(pc - p->conns);
 }
@@ -183,15 +187,15 @@ tried(const struct gw_pick *pk, unsigned int i)
 static unsigned int
 eligible_set(const struct gw_proxy *p, const struct gw_pick *pk, bool *eligible)
 {
-	const struct gw_cluster *gc = &p->mesh->clusters[pk->cluster];
-	unsigned int first = gc->conf.first_endpoint, n = gc->conf.n_endpoints;
+	const struct gw_cluster *gc = &pk->mesh->clusters[pk->cluster];
+	unsigned int n = gc->n_eps;
 	unsigned int avail_in[GW_TIER_N] = {0}, total_in[GW_TIER_N] = {0}, n_ok = 0;
 	bool untried_left = false;
 	int best = GW_TIER_N;
 
 	for (unsigned int i = 0; i < n; i++) {
-		const struct gw_endpoint *e = &p->mesh->endpoints[first + i];
-		bool ok = gw_ep_available(&p->shared[first + i], p->now);
+		const struct gw_endpoint *e = &pk->mesh->endpoints[gc->eps[i]];
+		bool ok = gw_ep_available(&p->shared[gc->eps[i]], p->now);
 
 		eligible[i] = ok;
 		total_in[e->tier]++;
@@ -208,7 +212,7 @@ eligible_set(const struct gw_proxy *p, const struct gw_pick *pk, bool *eligible)
 				best = t;
 	}
 	for (unsigned int i = 0; i < n; i++) {
-		const struct gw_endpoint *e = &p->mesh->endpoints[first + i];
+		const struct gw_endpoint *e = &pk->mesh->endpoints[gc->eps[i]];
 
 		if (eligible[i] && untried_left && tried(pk, i))
 			eligible[i] = false;
@@ -222,8 +226,8 @@ eligible_set(const struct gw_proxy *p, const struct gw_pick *pk, bool *eligible)
 int
 gw_proxy_pick(struct gw_proxy *p, const struct gw_pick *pk)
 {
-	const struct gw_cluster *gc = &p->mesh->clusters[pk->cluster];
-	unsigned int first = gc->conf.first_endpoint, n = gc->conf.n_endpoints;
+	const struct gw_cluster *gc = &pk->mesh->clusters[pk->cluster];
+	unsigned int n = gc->n_eps;
 	bool eligible[CTL_MAX_CLUSTER_EPS];
 	uint32_t active[CTL_MAX_CLUSTER_EPS];
 	uint64_t hash = 0;
@@ -232,22 +236,25 @@ gw_proxy_pick(struct gw_proxy *p, const struct gw_pick *pk)
 		return -1;
 	if (gc->conf.policy == CTL_LB_LEAST_CONN)
 		for (unsigned int i = 0; i < n; i++)
-			active[i] = (uint32_t)p->ep_stats[first + i].active;
+			active[i] = (uint32_t)p->ep_stats[gc->eps[i]].active;
 	if (gc->conf.policy == CTL_LB_MAGLEV || gc->conf.policy == CTL_LB_RING_HASH)
 		hash = gc->conf.hash_key == CTL_HASH_SOURCE_IP
 			       ? gw_lb_hash_source(pk->saddr)
 			       : gw_lb_hash_5tuple(pk->saddr, pk->sport, pk->vaddr, pk->vport, 6);
-	return gw_lb_pick(gc->lb, p->lb_state[pk->cluster], eligible, active, hash);
+	return gw_lb_pick(gc->lb, gc->lb_state[p->worker_id], eligible, active, hash);
 }
 
 /* ---- outlier detection ---------------------------------------------------- */
 
 void
-gw_proxy_ep_failed(struct gw_proxy *p, unsigned int cluster, int ep)
+gw_proxy_ep_failed(struct gw_proxy *p, const struct gw_mesh *mesh, unsigned int cluster, int ep)
 {
 	struct gw_proxy_ep_stats *es = &p->ep_stats[ep];
-	uint32_t limit = p->mesh->clusters[cluster].conf.outlier.consecutive_failures;
+	uint32_t limit;
 
+	if (!gw_mesh_has_cluster(mesh, cluster))
+		return; /* a pooled connection's cluster left with a reload */
+	limit = mesh->clusters[cluster].conf.outlier.consecutive_failures;
 	if (limit == 0 || ++es->consecutive_failures < limit)
 		return;
 	es->consecutive_failures = 0;
@@ -257,10 +264,11 @@ gw_proxy_ep_failed(struct gw_proxy *p, unsigned int cluster, int ep)
 }
 
 void
-gw_proxy_ep_status(struct gw_proxy *p, unsigned int cluster, int ep, uint16_t status)
+gw_proxy_ep_status(struct gw_proxy *p, const struct gw_mesh *mesh, unsigned int cluster, int ep,
+		   uint16_t status)
 {
 	struct gw_proxy_ep_stats *es = &p->ep_stats[ep];
-	const struct ctl_outlier_conf *o = &p->mesh->clusters[cluster].conf.outlier;
+	const struct ctl_outlier_conf *o = &mesh->clusters[cluster].conf.outlier;
 	bool eject = false;
 
 	if (status < 500) {
@@ -311,13 +319,14 @@ static bool
 try_connect(struct pconn *pc, bool in_accept)
 {
 	struct gw_proxy *p = pc->p;
-	const struct gw_cluster *gc = &p->mesh->clusters[pc->cluster];
+	const struct gw_cluster *gc = &pc->mesh->clusters[pc->cluster];
 	struct gw_proxy_cluster_stats *cs = &p->cl_stats[pc->cluster];
 	const struct gw_endpoint *e;
 	int i, rc;
 
 	while (pc->attempts < RTE_MIN(gc->conf.connect_attempts, (uint32_t)MAX_ATTEMPTS)) {
-		i = gw_proxy_pick(p, &(struct gw_pick){.cluster = pc->cluster,
+		i = gw_proxy_pick(p, &(struct gw_pick){.mesh = pc->mesh,
+						       .cluster = pc->cluster,
 						       .tried = pc->tried,
 						       .n_tried = pc->attempts,
 						       .saddr = pc->saddr,
@@ -329,8 +338,8 @@ try_connect(struct pconn *pc, bool in_accept)
 			break;
 		}
 		pc->tried[pc->attempts++] = (uint16_t)i;
-		pc->ep = (int)(gc->conf.first_endpoint + (unsigned int)i);
-		e = &p->mesh->endpoints[pc->ep];
+		pc->ep = gc->eps[i];
+		e = &pc->mesh->endpoints[pc->ep];
 		p->stats.upstream_connects++;
 		rc = stk_tcp_connect(p->stk, 0, e->conf.addr, e->conf.port, &upstream_ops, pc,
 				     &pc->c[1]);
@@ -345,7 +354,7 @@ try_connect(struct pconn *pc, bool in_accept)
 		pc->c[1] = NULL;
 		p->stats.upstream_connect_failures++;
 		p->ep_stats[pc->ep].connect_failures++;
-		gw_proxy_ep_failed(p, pc->cluster, pc->ep);
+		gw_proxy_ep_failed(p, pc->mesh, pc->cluster, pc->ep);
 	}
 	if (pc->attempts > 0) {
 		p->stats.upstream_connect_exhausted++;
@@ -369,7 +378,7 @@ attempt_failed(struct pconn *pc, bool timeout)
 	if (timeout)
 		p->stats.upstream_connect_timeouts++;
 	p->ep_stats[pc->ep].connect_failures++;
-	gw_proxy_ep_failed(p, pc->cluster, pc->ep);
+	gw_proxy_ep_failed(p, pc->mesh, pc->cluster, pc->ep);
 	try_connect(pc, false);
 }
 
@@ -507,7 +516,7 @@ on_reset(void *ctx, struct stk_conn *c, int err)
 		pc->reason = GW_ALOG_UPSTREAM_RESET;
 		p->stats.upstream_resets++;
 		p->ep_stats[pc->ep].resets++;
-		gw_proxy_ep_failed(p, pc->cluster, pc->ep);
+		gw_proxy_ep_failed(p, pc->mesh, pc->cluster, pc->ep);
 	}
 	/* the other leg goes down with it, now */
 	other = pc->c[o];
@@ -543,7 +552,7 @@ on_connected(void *ctx, struct stk_conn *c)
 {
 	struct pconn *pc = ctx;
 	struct gw_proxy *p = pc->p;
-	const struct gw_cluster *gc = &p->mesh->clusters[pc->cluster];
+	const struct gw_cluster *gc = &pc->mesh->clusters[pc->cluster];
 	struct stk_conn_info info;
 
 	memset(&info, 0, sizeof(info));
@@ -577,7 +586,7 @@ timer_fired(struct rte_timer *t, void *arg)
 {
 	struct pconn *pc = arg;
 	struct gw_proxy *p = pc->p;
-	uint64_t idle_us = p->mesh->clusters[pc->cluster].conf.idle_timeout_us;
+	uint64_t idle_us = pc->mesh->clusters[pc->cluster].conf.idle_timeout_us;
 	struct stk_conn *up;
 
 	(void)t;
@@ -656,6 +665,8 @@ on_accepted(void *lctx, struct stk_conn *c)
 		return refuse(p, vl, &info, GW_ALOG_POOL_FULL);
 	}
 	pc->c[0] = c;
+	pc->mesh = p->mesh;
+	gw_mesh_hold(pc->mesh, p->worker_id);
 	pc->service = (uint16_t)vl->service;
 	pc->cluster = (uint16_t)svc->cluster;
 	pc->saddr = info.raddr;
@@ -723,36 +734,97 @@ gw_proxy_describe(const struct gw_proxy *p, const struct stk_conn_info *ci,
 
 /* ---- life cycle ----------------------------------------------------------------- */
 
+#define N_LISTENERS (GW_SLOTS_SERVICES * CTL_MAX_SERVICE_VIPS)
+
+static int
+listen_vip(struct gw_proxy *p, unsigned int s, unsigned int v, char *err, size_t errlen)
+{
+	const struct ctl_service_conf *svc = &p->mesh->services[s];
+	struct vip_listener *vl = &p->listeners[s * CTL_MAX_SERVICE_VIPS + v];
+	int rc;
+
+	vl->p = p;
+	vl->service = s;
+	vl->addr = svc->vips[v].addr;
+	vl->port = svc->vips[v].port;
+	rc = stk_tcp_listen(p->stk, vl->addr, vl->port, &listener_ops, vl, &vl->l);
+	if (rc != 0) {
+		vl->l = NULL;
+		snprintf(err, errlen, "service %s: cannot listen on VIP %u.%u.%u.%u:%u: %s",
+			 svc->name, vl->addr >> 24, (vl->addr >> 16) & 0xff, (vl->addr >> 8) & 0xff,
+			 vl->addr & 0xff, vl->port, strerror(-rc));
+	}
+	return rc;
+}
+
 int
 gw_proxy_start(struct gw_proxy *p, char *err, size_t errlen)
 {
-	unsigned int k = 0;
+	for (unsigned int s = 0; s < p->mesh->n_services; s++)
+		for (unsigned int v = 0;
+		     gw_mesh_has_service(p->mesh, s) && v < p->mesh->services[s].n_vips; v++) {
+			int rc = listen_vip(p, s, v, err, errlen);
 
-	for (unsigned int s = 0; s < p->mesh->n_services; s++) {
-		const struct ctl_service_conf *svc = &p->mesh->services[s];
-
-		for (unsigned int v = 0; v < svc->n_vips; v++, k++) {
-			struct vip_listener *vl = &p->listeners[k];
-			int rc;
-
-			vl->p = p;
-			vl->service = s;
-			rc = stk_tcp_listen(p->stk, svc->vips[v].addr, svc->vips[v].port,
-					    &listener_ops, vl, &vl->l);
-			if (rc != 0) {
-				snprintf(err, errlen,
-					 "service %s: cannot listen on VIP %u.%u.%u.%u:%u: %s",
-					 svc->name, svc->vips[v].addr >> 24,
-					 (svc->vips[v].addr >> 16) & 0xff,
-					 (svc->vips[v].addr >> 8) & 0xff, svc->vips[v].addr & 0xff,
-					 svc->vips[v].port, strerror(-rc));
-				p->n_listeners = k;
+			if (rc != 0)
 				return rc;
-			}
+		}
+	return 0;
+}
+
+/* Whether listener k still serves the same VIP in mesh. */
+static bool
+listener_kept(const struct gw_mesh *mesh, const struct vip_listener *vl, unsigned int k)
+{
+	unsigned int s = k / CTL_MAX_SERVICE_VIPS, v = k % CTL_MAX_SERVICE_VIPS;
+
+	return gw_mesh_has_service(mesh, s) && v < mesh->services[s].n_vips &&
+	       mesh->services[s].vips[v].addr == vl->addr &&
+	       mesh->services[s].vips[v].port == vl->port;
+}
+
+static void
+clear_fresh(struct gw_proxy *p, const struct gw_mesh *mesh)
+{
+	for (unsigned int i = 0; i < mesh->n_fresh[GW_SLOT_ENDPOINT]; i++)
+		memset(&p->ep_stats[mesh->fresh[GW_SLOT_ENDPOINT][i]], 0, sizeof(*p->ep_stats));
+	for (unsigned int i = 0; i < mesh->n_fresh[GW_SLOT_CLUSTER]; i++)
+		memset(&p->cl_stats[mesh->fresh[GW_SLOT_CLUSTER][i]], 0, sizeof(*p->cl_stats));
+	for (unsigned int i = 0; i < mesh->n_fresh[GW_SLOT_SERVICE]; i++)
+		memset(&p->svc_stats[mesh->fresh[GW_SLOT_SERVICE][i]], 0, sizeof(*p->svc_stats));
+}
+
+void
+gw_proxy_set_mesh(struct gw_proxy *p, const struct gw_mesh *mesh)
+{
+	const struct gw_mesh *old = p->mesh;
+	char err[160];
+
+	if (mesh == old)
+		return;
+	clear_fresh(p, mesh);
+	p->mesh = mesh;
+	if (p->http != NULL)
+		gw_http_set_mesh(p->http, old, mesh);
+	if (p->draining)
+		return;
+	/* listeners follow the VIPs; accepted connections are not touched */
+	for (unsigned int k = 0; k < N_LISTENERS; k++) {
+		struct vip_listener *vl = &p->listeners[k];
+
+		if (vl->l != NULL && !listener_kept(mesh, vl, k)) {
+			stk_tcp_unlisten(p->stk, vl->l);
+			vl->l = NULL;
 		}
 	}
-	p->n_listeners = k;
-	return 0;
+	for (unsigned int s = 0; s < mesh->n_services; s++)
+		for (unsigned int v = 0;
+		     gw_mesh_has_service(mesh, s) && v < mesh->services[s].n_vips; v++)
+			if (p->listeners[s * CTL_MAX_SERVICE_VIPS + v].l == NULL &&
+			    listen_vip(p, s, v, err, sizeof(err)) != 0) {
+				p->stats.listen_failures++;
+				GW_LOG(ERROR, "worker %u: generation %" PRIu64 ": %s", p->worker_id,
+				       mesh->generation, err);
+			}
 }
 
 void
@@ -771,6 +843,7 @@ gw_proxy_stop(struct gw_proxy *p)
 void
 gw_proxy_drain(struct gw_proxy *p)
 {
+	p->draining = true;
 	gw_proxy_unlisten(p);
 	if (p->http != NULL)
 		gw_http_drain(p->http);
@@ -803,9 +876,10 @@ gw_proxy_http_no_route(const struct gw_proxy *p)
 void
 gw_proxy_unlisten(struct gw_proxy *p)
 {
-	for (unsigned int k = 0; k < p->n_listeners; k++)
+	for (unsigned int k = 0; k < N_LISTENERS; k++) {
 		stk_tcp_unlisten(p->stk, p->listeners[k].l);
-	p->n_listeners = 0;
+		p->listeners[k].l = NULL;
+	}
 }
 
 unsigned int
@@ -828,7 +902,6 @@ gw_proxy_create(struct stk_ctx *stk, const struct gw_mesh *mesh, const struct gw
 {
 	struct gw_proxy *p =
 		rte_zmalloc_socket("gw_proxy", sizeof(*p), RTE_CACHE_LINE_SIZE, socket);
-	unsigned int n_vips = 0;
 
 	if (p == NULL)
 		goto nomem;
@@ -842,48 +915,32 @@ gw_proxy_create(struct stk_ctx *stk, const struct gw_mesh *mesh, const struct gw
 	p->hz = hz;
 	p->worker_id = worker_id;
 	p->n_conns = max_conns;
-	for (unsigned int s = 0; s < mesh->n_services; s++)
-		n_vips += mesh->services[s].n_vips;
 	p->conns = rte_zmalloc_socket("gw_proxy_conns", sizeof(*p->conns) * (max_conns + 1), 0,
 				      socket);
 	p->free_idx =
 		rte_malloc_socket("gw_proxy_free", sizeof(uint32_t) * (max_conns + 1), 0, socket);
-	p->ep_stats =
-		rte_zmalloc_socket("gw_proxy_eps", sizeof(*p->ep_stats) * (mesh->n_endpoints + 1),
-				   RTE_CACHE_LINE_SIZE, socket);
-	p->cl_stats =
-		rte_zmalloc_socket("gw_proxy_cls", sizeof(*p->cl_stats) * (mesh->n_clusters + 1),
-				   RTE_CACHE_LINE_SIZE, socket);
+	/* by slot, so they outlive snapshots */
+	p->ep_stats = rte_zmalloc_socket("gw_proxy_eps", sizeof(*p->ep_stats) * GW_SLOTS_ENDPOINTS,
+					 RTE_CACHE_LINE_SIZE, socket);
+	p->cl_stats = rte_zmalloc_socket("gw_proxy_cls", sizeof(*p->cl_stats) * GW_SLOTS_CLUSTERS,
+					 RTE_CACHE_LINE_SIZE, socket);
 	p->svc_stats =
-		rte_zmalloc_socket("gw_proxy_svcs", sizeof(*p->svc_stats) * (mesh->n_services + 1),
+		rte_zmalloc_socket("gw_proxy_svcs", sizeof(*p->svc_stats) * GW_SLOTS_SERVICES,
 				   RTE_CACHE_LINE_SIZE, socket);
-	p->lb_state = rte_zmalloc_socket("gw_proxy_lbs", sizeof(void *) * (mesh->n_clusters + 1), 0,
-					 socket);
 	p->listeners =
-		rte_zmalloc_socket("gw_proxy_lsn", sizeof(*p->listeners) * (n_vips + 1), 0, socket);
+		rte_zmalloc_socket("gw_proxy_lsn", sizeof(*p->listeners) * N_LISTENERS, 0, socket);
 	if (p->conns == NULL || p->free_idx == NULL || p->ep_stats == NULL || p->cl_stats == NULL ||
-	    p->svc_stats == NULL || p->lb_state == NULL || p->listeners == NULL)
+	    p->svc_stats == NULL || p->listeners == NULL)
 		goto nomem;
-	for (unsigned int c = 0; c < mesh->n_clusters; c++) {
-		const struct gw_lb *lb = mesh->clusters[c].lb;
-
-		p->lb_state[c] = rte_zmalloc_socket("gw_proxy_lb", gw_lb_state_size(lb) + 8,
-						    RTE_CACHE_LINE_SIZE, socket);
-		if (p->lb_state[c] == NULL)
-			goto nomem;
-		gw_lb_state_init(lb, p->lb_state[c], (uint64_t)worker_id << 32 | c);
-	}
 	for (uint32_t i = 0; i < max_conns; i++) {
 		rte_timer_init(&p->conns[i].timer);
 		p->free_idx[i] = max_conns - 1 - i;
 	}
 	p->n_free = max_conns;
-	for (unsigned int s = 0; s < mesh->n_services; s++)
-		if (mesh->services[s].protocol == CTL_PROTO_HTTP && p->http == NULL) {
-			p->http = gw_http_create(p, max_conns, socket);
-			if (p->http == NULL)
-				goto nomem;
-		}
+	/* always: a reload may bring the first HTTP service */
+	p->http = gw_http_create(p, max_conns, socket);
+	if (p->http == NULL)
+		goto nomem;
 	return p;
 nomem:
 	gw_proxy_free(p);
@@ -897,9 +954,6 @@ gw_proxy_free(struct gw_proxy *p)
 	if (p == NULL)
 		return;
 	gw_http_free(p->http);
-	for (unsigned int c = 0; p->lb_state != NULL && c < p->mesh->n_clusters; c++)
-		rte_free(p->lb_state[c]);
-	rte_free(p->lb_state);
 	rte_free(p->listeners);
 	rte_free(p->svc_stats);
 	rte_free(p->cl_stats);

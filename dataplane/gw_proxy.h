@@ -48,6 +48,7 @@
 	X(ejection_requests)	      /* consecutive failures reached: sent to control */          \
 	X(ejection_requests_5xx)      /* ... of them for consecutive 5xx responses */              \
 	X(ejection_requests_gateway)  /* ... for consecutive gateway errors (502-504) */           \
+	X(listen_failures)	      /* a reload's new VIP could not be listened on */            \
 	X(bytes_to_upstream)                                                                       \
 	X(bytes_to_client)                                                                         \
 	X(mbufs_held) /* gauge: received on one leg, not yet taken by the other */
@@ -57,7 +58,8 @@ struct gw_proxy_stats {
 #undef GW_PROXY_FIELD
 } __rte_cache_aligned;
 
-/* Per endpoint and worker (single writer); indexed like gw_mesh.endpoints. */
+/* Per endpoint and worker (single writer); indexed by slot like
+ * gw_mesh.endpoints (GW_SLOTS_ENDPOINTS of them). */
 struct gw_proxy_ep_stats {
 	uint64_t connections; /* upstream legs that connected */
 	uint64_t active;      /* gauge */
@@ -69,7 +71,7 @@ struct gw_proxy_ep_stats {
 	uint32_t consecutive_5xx, consecutive_gateway_errors; /* HTTP responses */
 };
 
-/* Per cluster and service (single writer). */
+/* Per cluster and service (single writer), by slot. */
 struct gw_proxy_cluster_stats {
 	uint64_t active;	 /* gauge: proxied connections of this cluster */
 	uint64_t pending;	 /* gauge: connects in progress */
@@ -80,16 +82,15 @@ struct gw_proxy_service_stats {
 	uint64_t active; /* gauge */
 };
 
-/* Worker → control: endpoint ep (index in gw_mesh.endpoints) reached its
- * cluster's consecutive-failure threshold. */
+/* Worker → control: endpoint ep (slot) reached its cluster's
+ * consecutive-failure threshold. */
 typedef void (*gw_proxy_eject_fn)(void *arg, unsigned int ep);
 
 struct gw_proxy;
 
 /* Control thread, worker stopped: state for up to max_conns proxied
- * connections (each takes two stack connections). mesh is the snapshot's
- * (it outlives the proxy until reload support moves it per connection);
- * shared is the control thread's per-endpoint drain/ejection state; pool
+ * connections (each takes two stack connections). mesh is the first
+ * snapshot's; shared is the control thread's per-endpoint drain/ejection state; pool
  * feeds PROXY protocol headers; alog (NULL: none) takes a record per
  * connection for the access log. NULL + errno. */
 struct gw_proxy *gw_proxy_create(struct stk_ctx *stk, const struct gw_mesh *mesh,
@@ -101,6 +102,13 @@ void gw_proxy_free(struct gw_proxy *p);
 
 /* Worker, at start: listens on every VIP. 0 or -errno with err filled. */
 int gw_proxy_start(struct gw_proxy *p, char *err, size_t errlen);
+/* Worker: the snapshot changed to mesh. New connections start on it; a
+ * connection keeps the mesh it started on (held until it ends), except that
+ * an HTTP client connection moves to the new one between requests while its
+ * service exists there. Listeners follow the VIPs (a VIP that cannot be
+ * listened on is logged and counted). Clears the counters of slots the
+ * mesh (re)assigned. */
+void gw_proxy_set_mesh(struct gw_proxy *p, const struct gw_mesh *mesh);
 /* Worker: stops listening on the VIPs (SYNs are reset from now on);
  * proxied connections go on. */
 void gw_proxy_unlisten(struct gw_proxy *p);
@@ -114,7 +122,7 @@ unsigned int gw_proxy_poll(struct gw_proxy *p, uint64_t now);
 
 /* One leg of a proxied connection, for `meshgwctl conns`: which leg, the
  * proxied connection's id (worker-local pool index), its service, cluster
- * and endpoint (indices into the snapshot's mesh), and the other leg's
+ * and endpoint (slots), and the other leg's
  * addresses (0 while the upstream leg does not exist yet). */
 enum gw_proxy_leg_role { GW_LEG_NONE, GW_LEG_CLIENT, GW_LEG_UPSTREAM };
 struct gw_proxy_leg {

@@ -9,12 +9,16 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <rte_errno.h>
 #include <rte_malloc.h>
 #include <rte_rcu_qsbr.h>
 
-#define RETIRED_MAX 64 /* snapshots waiting for a grace period */
+struct retired {
+	struct gw_snapshot *s;
+	uint64_t token; /* rte_rcu_qsbr_start() at retirement */
+};
 
 struct acked_slot {
 	uint64_t generation;
@@ -25,7 +29,8 @@ struct gw_snapmgr {
 	uint64_t generation;
 	unsigned int n_workers;
 	struct rte_rcu_qsbr *qsbr;
-	struct rte_rcu_qsbr_dq *dq;
+	struct retired retired[GW_SNAP_RETIRED_MAX];
+	unsigned int n_retired;
 	struct acked_slot acked[STK_MAX_WORKERS];
 };
 
@@ -112,7 +117,7 @@ fail:
 
 struct gw_snapshot *
 gw_snapshot_build(const struct ctl_config *conf, uint64_t generation,
-		  const struct gw_snapshot *prev)
+		  const struct gw_snapshot *prev, struct gw_slots *sl, const struct stk_vips *keep)
 {
 	struct gw_snapshot *s = calloc(1, sizeof(*s));
 	uint64_t key = routes_key(conf);
@@ -131,11 +136,12 @@ gw_snapshot_build(const struct ctl_config *conf, uint64_t generation,
 		return NULL;
 	}
 	s->routes = s->rref->routes;
-	s->mesh = gw_mesh_build(conf);
+	s->mesh = gw_mesh_build(conf, sl, generation, keep);
 	if (s->mesh == NULL) {
 		gw_snapshot_free(s);
 		return NULL;
 	}
+	s->conf = conf;
 	return s;
 }
 
@@ -147,17 +153,11 @@ gw_snapshot_free(struct gw_snapshot *s)
 	rref_put(s->rref);
 	s->rref = NULL;
 	gw_mesh_free(s->mesh);
+	if (s->owned != NULL) {
+		ctl_config_release(s->owned);
+		free(s->owned);
+	}
 	free(s);
-}
-
-/* Defer-queue callback: e points at the retired snapshot pointer(s). */
-static void
-free_retired(void *p, void *e, unsigned int n)
-{
-	struct gw_snapshot **v = e;
-	(void)p;
-	for (unsigned int i = 0; i < n; i++)
-		gw_snapshot_free(v[i]);
 }
 
 struct gw_snapmgr *
@@ -178,18 +178,6 @@ gw_snapmgr_create(unsigned int n_workers)
 	m->qsbr = rte_zmalloc("snap_qsbr", sz, RTE_CACHE_LINE_SIZE);
 	if (m->qsbr == NULL || rte_rcu_qsbr_init(m->qsbr, n_workers) != 0)
 		goto nomem;
-	struct rte_rcu_qsbr_dq_parameters params = {
-		.name = "snap_dq",
-		.size = RETIRED_MAX,
-		.esize = sizeof(struct gw_snapshot *),
-		.trigger_reclaim_limit = 1, /* try to reclaim on every enqueue */
-		.max_reclaim_size = RETIRED_MAX,
-		.free_fn = free_retired,
-		.v = m->qsbr,
-	};
-	m->dq = rte_rcu_qsbr_dq_create(&params);
-	if (m->dq == NULL)
-		goto nomem;
 	return m;
 nomem:
 	gw_snapmgr_free(m);
@@ -202,13 +190,10 @@ gw_snapmgr_free(struct gw_snapmgr *m)
 {
 	if (m == NULL)
 		return;
-	if (m->dq != NULL) {
-		/* workers are gone: everything retired is unreferenced */
-		for (unsigned int w = 0; w < m->n_workers; w++)
-			rte_rcu_qsbr_thread_unregister(m->qsbr, w);
-		rte_rcu_qsbr_dq_delete(m->dq);
-		m->dq = NULL;
-	}
+	/* workers are gone: everything retired is unreferenced */
+	for (unsigned int i = 0; i < m->n_retired; i++)
+		gw_snapshot_free(m->retired[i].s);
+	m->n_retired = 0;
 	gw_snapshot_free(m->cur);
 	m->cur = NULL;
 	rte_free(m->qsbr);
@@ -221,29 +206,77 @@ gw_snapmgr_publish(struct gw_snapmgr *m, struct gw_snapshot *s)
 {
 	struct gw_snapshot *old = m->cur;
 
-	if (old != NULL) {
-		/* make room first so a full queue never strands a published snapshot */
-		rte_rcu_qsbr_dq_reclaim(m->dq, RETIRED_MAX, NULL, NULL, NULL);
-	}
+	if (old != NULL && gw_snapmgr_reclaim(m) == GW_SNAP_RETIRED_MAX)
+		return -EBUSY;
 	__atomic_store_n(&m->cur, s, __ATOMIC_RELEASE);
 	__atomic_store_n(&m->generation, s->generation, __ATOMIC_RELEASE);
-	if (old == NULL)
-		return 0;
-	if (rte_rcu_qsbr_dq_enqueue(m->dq, &old) != 0) {
-		/* cannot defer: wait for the grace period here (bounded by workers' loops) */
-		rte_rcu_qsbr_synchronize(m->qsbr, RTE_QSBR_THRID_INVALID);
-		gw_snapshot_free(old);
-	}
+	if (old != NULL)
+		m->retired[m->n_retired++] =
+			(struct retired){.s = old, .token = rte_rcu_qsbr_start(m->qsbr)};
 	return 0;
 }
 
 unsigned int
 gw_snapmgr_reclaim(struct gw_snapmgr *m)
 {
-	unsigned int freed = 0, pending = 0, avail = 0;
+	unsigned int k = 0;
 
-	rte_rcu_qsbr_dq_reclaim(m->dq, RETIRED_MAX, &freed, &pending, &avail);
-	return pending;
+	for (unsigned int i = 0; i < m->n_retired; i++) {
+		struct retired *r = &m->retired[i];
+
+		/* after the grace period no worker can take a new reference */
+		if (rte_rcu_qsbr_check(m->qsbr, r->token, false) == 1 &&
+		    gw_mesh_unreferenced(r->s->mesh))
+			gw_snapshot_free(r->s);
+		else
+			m->retired[k++] = *r;
+	}
+	m->n_retired = k;
+	return k;
+}
+
+uint64_t
+gw_snapmgr_oldest(const struct gw_snapmgr *m)
+{
+	uint64_t g = m->cur != NULL ? m->cur->generation : 0;
+
+	for (unsigned int i = 0; i < m->n_retired; i++)
+		g = RTE_MIN(g, m->retired[i].s->generation);
+	return g;
+}
+
+static bool
+held(const struct gw_snapshot *s)
+{
+	return !gw_mesh_unreferenced(s->mesh);
+}
+
+struct stk_vips *
+gw_snapmgr_held_vips(const struct gw_snapmgr *m)
+{
+	unsigned int n = 0;
+	struct stk_vips *v;
+
+	if (m->cur != NULL && held(m->cur))
+		n += m->cur->mesh->vips->n;
+	for (unsigned int i = 0; i < m->n_retired; i++)
+		if (held(m->retired[i].s))
+			n += m->retired[i].s->mesh->vips->n;
+	if (n == 0)
+		return NULL;
+	v = malloc(sizeof(*v) + n * sizeof(uint32_t));
+	if (v == NULL)
+		return NULL;
+	v->n = 0;
+	for (unsigned int i = 0; i <= m->n_retired; i++) {
+		const struct gw_snapshot *s = i < m->n_retired ? m->retired[i].s : m->cur;
+
+		if (s == NULL || !held(s))
+			continue;
+		memcpy(&v->addr[v->n], s->mesh->vips->addr, s->mesh->vips->n * sizeof(uint32_t));
+		v->n += s->mesh->vips->n;
+	}
+	return v;
 }
 
 uint64_t

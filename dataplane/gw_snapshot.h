@@ -13,6 +13,7 @@
 #ifndef MESHGW_GW_SNAPSHOT_H
 #define MESHGW_GW_SNAPSHOT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <rte_rcu_qsbr.h>
@@ -34,16 +35,22 @@ struct gw_routes_ref {
 /* Immutable once published. Everything it points to is freed with it. */
 struct gw_snapshot {
 	uint64_t generation;
+	char hash[72];		   /* the config's content hash ("sha256:<hex>") */
 	struct stk_routes *routes; /* == rref->routes, for the workers */
 	struct gw_routes_ref *rref;
 	struct gw_mesh *mesh; /* services, clusters, endpoints, VIPs */
+	const struct ctl_config *conf;
+	struct ctl_config *owned; /* == conf when freed with the snapshot (not the first) */
 };
 
 /* Builds a snapshot from conf (routes: connected from port addresses, then
  * static), sharing prev's route table when the routes are the same (prev may
- * be NULL). Control thread, after EAL init. NULL + errno. */
+ * be NULL), with slots from sl and VIPs keep still answered (NULL: none).
+ * conf must outlive the snapshot (set `owned` to have it freed with it).
+ * Control thread, after EAL init. NULL + errno. */
 struct gw_snapshot *gw_snapshot_build(const struct ctl_config *conf, uint64_t generation,
-				      const struct gw_snapshot *prev);
+				      const struct gw_snapshot *prev, struct gw_slots *sl,
+				      const struct stk_vips *keep);
 /* Accepts NULL. */
 void gw_snapshot_free(struct gw_snapshot *s);
 
@@ -54,13 +61,20 @@ struct gw_snapmgr *gw_snapmgr_create(unsigned int n_workers);
 /* Frees the current snapshot and everything still deferred. Workers must have stopped. */
 void gw_snapmgr_free(struct gw_snapmgr *m);
 
-/* Control thread: publishes s (takes ownership, always succeeds: returns 0);
- * the previous snapshot is retired and freed after a grace period. When 64
- * retired snapshots are still waiting, it blocks until the workers pass a
- * quiescent state (bounded by their loop turn or idle sleep). */
+/* Control thread: publishes s (takes ownership); the previous snapshot is
+ * retired, and freed once a grace period passed and no connection holds
+ * its mesh any more. -EBUSY (s not taken) while GW_SNAP_RETIRED_MAX
+ * retired snapshots are still held. */
+#define GW_SNAP_RETIRED_MAX 64
 int gw_snapmgr_publish(struct gw_snapmgr *m, struct gw_snapshot *s);
-/* Control thread: frees retired snapshots whose grace period is over; returns how many remain. */
+/* Control thread: frees retired snapshots nothing holds; returns how many remain. */
 unsigned int gw_snapmgr_reclaim(struct gw_snapmgr *m);
+/* Control thread: the oldest generation still alive (current or retired). */
+uint64_t gw_snapmgr_oldest(const struct gw_snapmgr *m);
+/* Control thread: the VIPs of live snapshots whose meshes connections
+ * still hold (current included), for the next build. malloc'd; NULL: none
+ * or out of memory. */
+struct stk_vips *gw_snapmgr_held_vips(const struct gw_snapmgr *m);
 /* Any thread: the generation most recently published. */
 uint64_t gw_snapmgr_generation(const struct gw_snapmgr *m);
 /* Any thread: the generation worker w last acknowledged (0: none yet). */

@@ -372,6 +372,7 @@ worker_main(void *arg)
 		const struct gw_snapshot *s = gw_snapmgr_current(w->dp->snap);
 		stk_set_routes(w->stk, s->routes);
 		stk_set_vips(w->stk, s->mesh->vips);
+		gw_proxy_set_mesh(w->proxy, s->mesh);
 		w->now = rte_rdtsc();
 		unsigned int work = loop_turn(w, burst);
 		gw_snapmgr_quiescent(w->dp->snap, w->id, s->generation);
@@ -622,9 +623,10 @@ gw_dp_start(struct gw_dp *dp, const struct ctl_config *conf, char *err, size_t e
 		snprintf(err, errlen, "timer subsystem: %s", rte_strerror(-rc));
 		return rc;
 	}
-	dp->ep_shared = rte_zmalloc("ep_shared", sizeof(*dp->ep_shared) * CTL_MAX_ENDPOINTS,
+	dp->ep_shared = rte_zmalloc("ep_shared", sizeof(*dp->ep_shared) * GW_SLOTS_ENDPOINTS,
 				    RTE_CACHE_LINE_SIZE);
-	if (dp->ep_shared == NULL) {
+	dp->slots = gw_slots_create();
+	if (dp->ep_shared == NULL || dp->slots == NULL) {
 		snprintf(err, errlen, "cannot allocate endpoint state");
 		return -ENOMEM;
 	}
@@ -632,7 +634,9 @@ gw_dp_start(struct gw_dp *dp, const struct ctl_config *conf, char *err, size_t e
 	if (rc != 0)
 		return rc;
 	dp->snap = gw_snapmgr_create(dp->n_workers);
-	s = dp->snap ? gw_snapshot_build(conf, 1, NULL) : NULL;
+	gw_slots_begin(dp->slots, 1, 1);
+	/* the start-up config stays the caller's: dp->conf keeps pointing at it */
+	s = dp->snap ? gw_snapshot_build(conf, 1, NULL, dp->slots, NULL) : NULL;
 	if (s == NULL) {
 		snprintf(err, errlen, "cannot build the first config snapshot: %s",
 			 rte_strerror(errno));
@@ -640,6 +644,59 @@ gw_dp_start(struct gw_dp *dp, const struct ctl_config *conf, char *err, size_t e
 	}
 	gw_snapmgr_publish(dp->snap, s);
 	return start_workers(dp, err, errlen);
+}
+
+int
+gw_dp_publish(struct gw_dp *dp, struct ctl_config *conf, const char *hash, char *err, size_t errlen)
+{
+	const struct gw_snapshot *cur = gw_snapmgr_current(dp->snap);
+	uint64_t gen = cur->generation + 1;
+	struct stk_vips *keep;
+	struct gw_snapshot *s;
+	int rc;
+
+	if (!gw_snapmgr_all_acked(dp->snap)) {
+		snprintf(err, errlen,
+			 "generation %" PRIu64
+			 " is not acknowledged by every worker yet: try again",
+			 cur->generation);
+		return -EBUSY;
+	}
+	if (gw_snapmgr_reclaim(dp->snap) == GW_SNAP_RETIRED_MAX) {
+		snprintf(err, errlen,
+			 "%u older generations are still held by open connections: try again "
+			 "when some have closed",
+			 GW_SNAP_RETIRED_MAX);
+		return -EBUSY;
+	}
+	gw_slots_begin(dp->slots, gen, gw_snapmgr_oldest(dp->snap));
+	keep = gw_snapmgr_held_vips(dp->snap);
+	s = gw_snapshot_build(conf, gen, cur, dp->slots, keep);
+	free(keep);
+	if (s == NULL) {
+		rc = -(errno ? errno : ENOMEM);
+		snprintf(err, errlen, "cannot build generation %" PRIu64 ": %s%s", gen,
+			 strerror(-rc),
+			 rc == -ENOSPC ? " (ids of removed entities are still held by connections)"
+				       : "");
+		return rc;
+	}
+	snprintf(s->hash, sizeof(s->hash), "%s", hash);
+	/* a slot given to a new entity starts clean (its old holder is gone) */
+	for (unsigned int i = 0; i < s->mesh->n_fresh[GW_SLOT_ENDPOINT]; i++)
+		memset(&dp->ep_shared[s->mesh->fresh[GW_SLOT_ENDPOINT][i]], 0,
+		       sizeof(*dp->ep_shared));
+	for (unsigned int i = 0; i < s->mesh->n_fresh[GW_SLOT_CLUSTER]; i++)
+		dp->outlier_next[s->mesh->fresh[GW_SLOT_CLUSTER][i]] = 0;
+	rc = gw_snapmgr_publish(dp->snap, s);
+	if (rc != 0) {
+		gw_snapshot_free(s);
+		snprintf(err, errlen, "cannot publish generation %" PRIu64 ": %s", gen,
+			 strerror(-rc));
+		return rc;
+	}
+	s->owned = conf;
+	return 0;
 }
 
 /* Workers are stopped: commands never run are released (no caller waits). */
@@ -673,6 +730,8 @@ gw_dp_stop(struct gw_dp *dp)
 			gw_port_close(&dp->ports[p]);
 	gw_snapmgr_free(dp->snap);
 	dp->snap = NULL;
+	gw_slots_free(dp->slots);
+	dp->slots = NULL;
 	rte_free(dp->ep_shared);
 	dp->ep_shared = NULL;
 }

@@ -125,10 +125,11 @@ struct gw_dp {
 	struct gw_port ports[STK_MAX_PORTS];
 	struct gw_worker *workers[STK_MAX_WORKERS];
 	struct gw_snapmgr *snap;
-	/* per endpoint, written by the control thread (drain, ejection) */
+	struct gw_slots *slots; /* stable ids across generations */
+	/* per endpoint slot, written by the control thread (drain, ejection) */
 	struct gw_ep_shared *ep_shared;
-	uint64_t ejections, ejections_refused;	 /* control thread's counters */
-	uint64_t outlier_next[CTL_MAX_CLUSTERS]; /* TSC of each cluster's next review */
+	uint64_t ejections, ejections_refused;	  /* control thread's counters */
+	uint64_t outlier_next[GW_SLOTS_CLUSTERS]; /* TSC of each cluster's next review */
 	uint64_t hz;
 	/* called by gw_dp_stop once the workers stopped, before they are freed
 	 * (the access log's last records) */
@@ -142,6 +143,14 @@ struct gw_dp {
  * After EAL init. 0, or -errno with a message in err; gw_dp_stop cleans up
  * whatever was built. */
 int gw_dp_start(struct gw_dp *dp, const struct ctl_config *conf, char *err, size_t errlen);
+/* Control thread: builds the next generation's snapshot from conf (whose
+ * restart-only settings must be the running ones) and publishes it; the
+ * snapshot owns conf from then on. 0, or -errno with err filled (conf still
+ * the caller's): -EBUSY while the previous generation is not acknowledged
+ * by every worker or too many old ones are still held by connections,
+ * -ENOSPC out of slots, -ENOMEM, -EINVAL (a route table did not compile). */
+int gw_dp_publish(struct gw_dp *dp, struct ctl_config *conf, const char *hash, char *err,
+		  size_t errlen);
 /* Stops workers, closes ports, frees everything. Safe on a partly started dp. */
 void gw_dp_stop(struct gw_dp *dp);
 /* Ports started, every worker in its loop, the current snapshot acknowledged. */

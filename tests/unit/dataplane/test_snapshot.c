@@ -5,6 +5,7 @@
  * workers do not hold it up, acknowledgements track generations, and
  * readers racing a publisher never see freed memory (ASan watches).
  */
+#include <errno.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -22,13 +23,17 @@
 int gw_log_level = GW_LOG_WARN;
 
 static struct ctl_config conf;
+static struct gw_slots *slots;
 
 /* Consecutive snapshots share one route table, as a reload without route
  * changes does; ASan would see a table freed while a snapshot still uses it. */
 static struct gw_snapshot *
 build_from(const struct gw_snapmgr *m, uint64_t gen)
 {
-	struct gw_snapshot *s = gw_snapshot_build(&conf, gen, m ? gw_snapmgr_current(m) : NULL);
+	struct gw_snapshot *s;
+
+	gw_slots_begin(slots, gen, m ? gw_snapmgr_oldest(m) : gen);
+	s = gw_snapshot_build(&conf, gen, m ? gw_snapmgr_current(m) : NULL, slots, NULL);
 	assert_non_null(s);
 	return s;
 }
@@ -50,10 +55,10 @@ test_build_routes(void **state)
 	assert_int_equal(nh.gw, 0x0a0000fe);
 
 	/* same routes: shared table; changed routes: a table of its own */
-	struct gw_snapshot *s2 = gw_snapshot_build(&conf, 2, s);
+	struct gw_snapshot *s2 = gw_snapshot_build(&conf, 2, s, slots, NULL);
 	assert_ptr_equal(s2->routes, s->routes);
 	conf.routes[0].via = 0x0a0000fd;
-	struct gw_snapshot *s3 = gw_snapshot_build(&conf, 3, s2);
+	struct gw_snapshot *s3 = gw_snapshot_build(&conf, 3, s2, slots, NULL);
 	conf.routes[0].via = 0x0a0000fe;
 	assert_ptr_not_equal(s3->routes, s2->routes);
 	assert_int_equal(stk_routes_lookup(s3->routes, 0x08080808, &nh), 0);
@@ -93,10 +98,22 @@ test_grace_period(void **state)
 	assert_true(gw_snapmgr_all_acked(m));
 	assert_int_equal(gw_snapmgr_acked(m, 1), 2);
 
-	/* an offline (sleeping) worker does not hold up the grace period */
-	gw_snapmgr_offline(m, 1);
+	/* a connection holding generation 2's mesh keeps it past the grace period */
+	gw_mesh_hold(gw_snapmgr_current(m)->mesh, 1);
+	const struct gw_mesh *held = gw_snapmgr_current(m)->mesh;
 	assert_int_equal(gw_snapmgr_publish(m, build(3)), 0);
 	gw_snapmgr_quiescent(m, 0, 3);
+	gw_snapmgr_quiescent(m, 1, 3);
+	assert_int_equal(gw_snapmgr_reclaim(m), 1);
+	assert_int_equal(gw_snapmgr_oldest(m), 2);
+	gw_mesh_release(held, 1);
+	assert_int_equal(gw_snapmgr_reclaim(m), 0);
+	assert_int_equal(gw_snapmgr_oldest(m), 3);
+
+	/* an offline (sleeping) worker does not hold up the grace period */
+	gw_snapmgr_offline(m, 1);
+	assert_int_equal(gw_snapmgr_publish(m, build(4)), 0);
+	gw_snapmgr_quiescent(m, 0, 4);
 	assert_int_equal(gw_snapmgr_reclaim(m), 0);
 	gw_snapmgr_online(m, 1);
 	gw_snapmgr_unregister(m, 0);
@@ -146,7 +163,11 @@ test_concurrent_publish(void **state)
 	for (int i = 0; i < 2; i++)
 		assert_int_equal(pthread_create(&t[i], NULL, reader_main, &r[i]), 0);
 	for (uint64_t g = 2; g <= 300; g++) {
-		assert_int_equal(gw_snapmgr_publish(m, build(g)), 0);
+		struct gw_snapshot *s = build(g);
+
+		/* a full retirement list refuses until the readers move on */
+		while (gw_snapmgr_publish(m, s) == -EBUSY)
+			usleep(100);
 		gw_snapmgr_reclaim(m);
 	}
 	/* on a loaded machine the readers may not have run yet: give them 10 s */
@@ -174,7 +195,11 @@ main(void)
 
 	if (ut_eal_init_mem("snapshot", 384) < 0)
 		return 1;
+	slots = gw_slots_create();
+	if (slots == NULL)
+		return 1;
 	ctl_config_defaults(&conf);
+	conf.workers.count = 2;
 	conf.n_ports = 1;
 	conf.ports[0].n_addrs = 1;
 	conf.ports[0].addrs[0] = 0x0a000001; /* 10.0.0.1/24 */
@@ -182,6 +207,7 @@ main(void)
 	conf.n_routes = 1;
 	conf.routes[0] = (struct ctl_route_conf){.prefix = 0, .plen = 0, .via = 0x0a0000fe};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
+	gw_slots_free(slots);
 	rte_eal_cleanup();
 	return rc;
 }
