@@ -102,6 +102,12 @@ cmd_status(void *arg, json_t *args, json_t **result, struct ctl_error *err)
 			    state_name(d->state), "ready", gw_dp_ready(&d->dp), "generation",
 			    (json_int_t)gw_snapmgr_generation(d->dp.snap), "config", d->conf->path,
 			    "workers", workers, "ports", ports);
+	json_object_set_new(*result, "config_hash", json_string(d->conf_hash));
+	json_object_set_new(*result, "reloads", json_integer((json_int_t)d->reloads));
+	json_object_set_new(*result, "reload_failures",
+			    json_integer((json_int_t)d->reload_failures));
+	json_object_set_new(*result, "generations_held",
+			    json_integer((json_int_t)gw_snapmgr_reclaim(d->dp.snap)));
 	if (d->state == CTL_STATE_DRAINING)
 		json_object_set_new(
 			*result, "drain",
@@ -543,5 +549,6 @@ ctl_cmds_register(struct ctl_server *srv, struct ctl_daemon *d)
 	rc = rc ?: ctl_cmds_tcp_register(srv, d);
 	rc = rc ?: ctl_cmds_mesh_register(srv, d);
 	rc = rc ?: ctl_cmds_routes_register(srv, d);
+	rc = rc ?: ctl_cmds_reload_register(srv, d);
 	return rc;
 }

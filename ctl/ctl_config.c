@@ -53,7 +53,7 @@ static const struct cfg_kw top_kws[] = {
 	{"identities", not_yet},
 	{"policies", not_yet},
 	{"tls", not_yet},
-	{"discovery", not_yet},
+	{"discovery", cfg_sec_discovery},
 	{NULL},
 };
 
@@ -92,6 +92,7 @@ ctl_config_defaults(struct ctl_config *c)
 	c->admin.address = 0x7f000001;
 	c->admin.port = 9901;
 	c->log.level = CTL_LOG_INFO;
+	cfg_discovery_defaults(&c->discovery);
 }
 
 void

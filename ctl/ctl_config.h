@@ -198,13 +198,19 @@ struct ctl_service_conf {
 	int line;
 };
 
+/* Where an endpoint came from (shown by `meshgwctl endpoints`). */
+enum ctl_ep_source { CTL_EP_SRC_CONFIG = 0, CTL_EP_SRC_FILE, CTL_EP_SRC_ETCD };
+#define CTL_IDENTITY_MAX 128
+
 struct ctl_endpoint_conf {
 	uint32_t addr; /* host order */
 	uint16_t port;
+	uint8_t source;		 /* enum ctl_ep_source */
 	uint32_t weight;	 /* 1..10000, default 1 */
 	char node[CTL_NAME_MAX]; /* "": not on a mesh node (reached directly) */
 	char zone[CTL_NAME_MAX];
-	int line;
+	char identity[CTL_IDENTITY_MAX]; /* "spiffe://<trust-domain>/<path>"; "": none */
+	int line;			 /* 0: not from the config file */
 };
 
 /* Passive outlier detection: consecutive connect failures or resets eject
@@ -220,6 +226,31 @@ struct ctl_outlier_conf {
 	uint32_t consecutive_5xx;	     /* any 5xx, default 5; 0: off */
 	uint32_t consecutive_gateway_errors; /* 502, 503, 504 (ours or the endpoint's), default 5;
 						0: off */
+};
+
+/* Active health checks of a cluster's endpoints (README "health_check"):
+ * off unless the group is present. Each endpoint is checked by one worker;
+ * healthy_threshold successes in a row make it healthy, unhealthy_threshold
+ * failures unhealthy (ctl_health.h). */
+enum ctl_health_type { CTL_HEALTH_TCP, CTL_HEALTH_HTTP };
+#define CTL_HEALTH_MAX_STATUSES 16
+#define CTL_HEALTH_PATH_MAX	256
+#define CTL_HEALTH_HOST_MAX	256
+struct ctl_health_range {
+	uint16_t lo, hi; /* expected statuses lo..hi (one status: lo == hi) */
+};
+struct ctl_health_conf {
+	bool enabled;			/* the group is present */
+	enum ctl_health_type type;	/* default tcp: a connect is a success */
+	char path[CTL_HEALTH_PATH_MAX]; /* http: "/" by default */
+	char host[CTL_HEALTH_HOST_MAX]; /* http Host; "": the endpoint's "ip:port" */
+	struct ctl_health_range statuses[CTL_HEALTH_MAX_STATUSES]; /* default [200] */
+	unsigned int n_statuses;
+	uint64_t interval_us;	      /* "5s" */
+	uint64_t timeout_us;	      /* "1s", below interval */
+	uint64_t jitter_us;	      /* "0s": each interval +- up to this, below interval */
+	uint32_t healthy_threshold;   /* default 2 */
+	uint32_t unhealthy_threshold; /* default 3 */
 };
 
 /* HTTP retries per cluster (Envoy's retry budget): retries in flight may be
@@ -252,6 +283,9 @@ struct ctl_cluster_conf {
 	struct ctl_outlier_conf outlier;
 	struct ctl_locality_conf locality;
 	struct ctl_retry_budget_conf retry_budget;
+	struct ctl_health_conf health;
+	uint32_t panic_threshold; /* percent healthy below which all endpoints are used; 50, 0: off
+				   */
 	unsigned int first_endpoint; /* endpoints[first_endpoint .. + n_endpoints) */
 	unsigned int n_endpoints;
 	int line;
@@ -404,6 +438,12 @@ struct ctl_admin_conf {
 	uint16_t port;	  /* default 9901 */
 };
 
+/* The watched endpoints file (README "Discovery: the endpoints file"). */
+struct ctl_discovery_conf {
+	char endpoints_file[CTL_ARG_MAX]; /* absolute path; "" (default): none */
+	uint64_t debounce_us;		  /* quiet time before a change is read, "100ms" */
+};
+
 struct ctl_log_conf {
 	enum ctl_log_level level;     /* default info */
 	char access_log[CTL_ARG_MAX]; /* L4 access log file; "" (default): none */
@@ -433,6 +473,7 @@ struct ctl_config {
 	struct ctl_ctl_conf ctl;
 	struct ctl_admin_conf admin;
 	struct ctl_log_conf log;
+	struct ctl_discovery_conf discovery;
 };
 
 /* Fills every field with its default. */

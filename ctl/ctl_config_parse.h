@@ -151,6 +151,12 @@ int cfg_sec_clusters(struct cfg_parse *ps, const config_setting_t *s, const stru
 		     void *obj);
 int cfg_sec_rtables(struct cfg_parse *ps, const config_setting_t *s, const struct cfg_kw *kw,
 		    void *obj);
+/* A cluster's health_check group (ctl_config_health.c) and its defaults. */
+int cfg_health(struct cfg_parse *ps, const config_setting_t *s, const struct cfg_kw *kw, void *obj);
+void cfg_health_defaults(struct ctl_health_conf *h);
+int cfg_sec_discovery(struct cfg_parse *ps, const config_setting_t *s, const struct cfg_kw *kw,
+		      void *obj);
+void cfg_discovery_defaults(struct ctl_discovery_conf *d);
 
 /* After the walk: default worker placement. */
 void cfg_workers_finish(struct ctl_config *c);

@@ -81,7 +81,9 @@ cluster_defaults(void *elem)
 			},
 		.retry_budget = {.percent = 20, .min_concurrency = 3},
 		.locality = {.enabled = false, .min_available_percent = 70},
+		.panic_threshold = 50,
 	};
+	cfg_health_defaults(&cl->health);
 }
 
 static void
@@ -471,6 +473,8 @@ static const struct cfg_kw cluster_kws[] = {
 	{"outlier", outlier},
 	{"locality", cfg_group, CLU(locality), .arg = locality_kws},
 	{"retry_budget", cfg_group, CLU(retry_budget), .arg = retry_budget_kws},
+	{"health_check", cfg_health, CLU(health)},
+	{"panic_threshold", cfg_uint, CLU(panic_threshold), .min = 0, .max = 100},
 	{"endpoints", endpoints},
 	{NULL},
 };

@@ -21,7 +21,10 @@
 enum ctl_state { CTL_STATE_STARTING, CTL_STATE_RUNNING, CTL_STATE_DRAINING, CTL_STATE_STOPPING };
 
 struct ctl_daemon {
-	struct ctl_config *conf;
+	struct ctl_config
+		*conf;	    /* the running generation's (owned by its snapshot after a reload) */
+	char conf_hash[72]; /* its content hash, "sha256:<hex>" */
+	uint64_t reloads, reload_failures;
 	struct gw_dp dp;
 	enum ctl_state state;
 	uint64_t start_ms;
@@ -39,6 +42,16 @@ int ctl_cmds_register(struct ctl_server *srv, struct ctl_daemon *d);
 int ctl_cmds_tcp_register(struct ctl_server *srv, struct ctl_daemon *d);
 /* services, clusters, endpoints, drain, undrain (ctl_cmds_mesh.c). */
 int ctl_cmds_mesh_register(struct ctl_server *srv, struct ctl_daemon *d);
+/* reload and config (ctl_reload.c). */
+int ctl_cmds_reload_register(struct ctl_server *srv, struct ctl_daemon *d);
+/* Re-reads the config file and publishes it as the next generation: 0 with
+ * *result ({generation, hash, restart_required[], ms}), or -errno with a
+ * message in err (the running generation stays). Control thread. */
+int ctl_reload(struct ctl_daemon *d, json_t **result, char *err, size_t errlen);
+/* "sha256:<hex>" of a config file's bytes. */
+void ctl_config_hash(const char *text, size_t len, char *out, size_t outlen);
+/* The same of a file ("?" when it cannot be read). */
+void ctl_config_file_hash(const char *path, char *out, size_t outlen);
 /* routes (ctl_cmds_routes.c). */
 int ctl_cmds_routes_register(struct ctl_server *srv, struct ctl_daemon *d);
 /* The route families of /metrics (ctl_cmds_routes.c). */

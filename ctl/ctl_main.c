@@ -28,7 +28,7 @@
 #define BASELINE_SETTLE_MS 1000
 
 int gw_log_level = GW_LOG_INFO;
-static volatile sig_atomic_t stop_requested, drain_requested;
+static volatile sig_atomic_t stop_requested, drain_requested, reload_requested;
 static bool worker_failed;
 
 struct opts {
@@ -41,7 +41,9 @@ struct opts {
 static void
 on_signal(int sig)
 {
-	if (sig == SIGTERM && !drain_requested)
+	if (sig == SIGHUP)
+		reload_requested = 1;
+	else if (sig == SIGTERM && !drain_requested)
 		drain_requested = 1;
 	else
 		stop_requested = 1;
@@ -182,6 +184,17 @@ tick(void *arg)
 		gw_outlier_review(gw_snapmgr_current(d->dp.snap)->mesh, d->dp.ep_shared,
 				  d->dp.outlier_next, rte_rdtsc(), d->dp.hz);
 	}
+	if (reload_requested && d->state == CTL_STATE_RUNNING) {
+		char msg[600];
+		json_t *res = NULL;
+
+		reload_requested = 0;
+		if (ctl_reload(d, &res, msg, sizeof(msg)) != 0) {
+			d->reload_failures++;
+			GW_LOG(WARN, "SIGHUP: reload refused: %s", msg);
+		}
+		json_decref(res);
+	}
 	if (drain_requested && d->state == CTL_STATE_RUNNING)
 		drain_start(d);
 	else if (drain_requested && d->state == CTL_STATE_STARTING)
@@ -268,6 +281,7 @@ int
 main(int argc, char **argv)
 {
 	struct ctl_daemon d = {0};
+	struct ctl_config *boot;
 	struct opts o = {0};
 	char err[512] = "";
 	int rc;
@@ -277,6 +291,7 @@ main(int argc, char **argv)
 	d.conf = calloc(1, sizeof(*d.conf));
 	if (d.conf == NULL || load_config(&o, d.conf) != 0)
 		return 1;
+	boot = d.conf;
 	if (o.check) {
 		printf("meshgw: %s: configuration OK\n", o.conf);
 		free(d.conf);
@@ -285,7 +300,9 @@ main(int argc, char **argv)
 	gw_log_level = (int)d.conf->log.level;
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	signal(SIGHUP, on_signal);
 	signal(SIGPIPE, SIG_IGN);
+	ctl_config_file_hash(d.conf->path, d.conf_hash, sizeof(d.conf_hash));
 	d.start_ms = ctl_now_ms();
 	rc = gw_eal_init(d.conf);
 	if (rc < 0) {
@@ -305,6 +322,8 @@ main(int argc, char **argv)
 	gw_dp_stop(&d.dp);
 	gw_eal_pools_free();
 	rte_eal_cleanup();
-	free(d.conf);
+	/* reloaded configs went with their snapshots; the start-up one is ours */
+	ctl_config_release(boot);
+	free(boot);
 	return rc == 0 ? 0 : 1;
 }

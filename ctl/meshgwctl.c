@@ -496,6 +496,7 @@ static const struct command simple_cmds[] = {
 	{"status", "workers", ctl_print_status},     {"stats", "ports", ctl_print_stats},
 	{"arp", "entries", ctl_print_arp},	     {"ip-routes", "routes", ctl_print_routes},
 	{"services", "services", ctl_print_generic}, {"clusters", "clusters", ctl_print_generic},
+	{"reload", NULL, ctl_print_generic},	     {"config", NULL, ctl_print_generic},
 };
 static const struct command ready_cmd = {"wait-ready", "ready", ctl_print_ready};
 static const struct command conns_cmd = {"conns", "connections", ctl_print_conns};

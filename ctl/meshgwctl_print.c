@@ -310,6 +310,8 @@ ctl_print_status(json_t *r)
 	gap();
 	printf("meshgw %s  state %s  %s  uptime %ss  generation %s\n", v[0], v[1],
 	       json_is_true(json_object_get(r, "ready")) ? "ready" : "not ready", v[2], v[3]);
+	fmt_value(json_object_get(r, "config_hash"), v[0], CELL_MAX);
+	printf("config %s\n", v[0]);
 	print_table("workers", json_object_get(r, "workers"), workers, NCOLS(workers));
 	print_table("ports", json_object_get(r, "ports"), ports, NCOLS(ports));
 }
