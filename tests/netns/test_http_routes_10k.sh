@@ -81,6 +81,17 @@ s=$(grep -c '^meshgw_route_requests_total{' "$TMP/metrics.txt")
 grep -q "^meshgw_route_series_folded $((N + 1 - 1000))\$" "$TMP/metrics.txt" || fail "/metrics: folded $(grep series_folded "$TMP/metrics.txt")"
 say "/metrics: 1,000 route series per family and _other; $((N + 1 - 1000)) folded"
 
+# a reload that changes only a cluster (c1 moves to backend 2) reuses the
+# compiled table: no compile, and it routes with the new cluster at once
+sed -i "s/name = \"c1\"; *endpoints = ( { address = \"$(be_ip 1)\"/name = \"c1\"; endpoints = ( { address = \"$(be_ip 2)\"/" "$CONF"
+grep -q "name = \"c1\"; endpoints = ( { address = \"$(be_ip 2)\"" "$CONF" || fail "the test could not edit cluster c1"
+ctl_json reload >"$TMP/reload.json" || fail "reload: $(cat "$TMP/reload.json")"
+ctl_json routes --brief >"$TMP/routes2.json" || fail "routes --brief after the reload failed"
+jq -e '.compile_cache.compiles == 1 and .compile_cache.hits >= 1' "$TMP/routes2.json" >/dev/null ||
+	fail "a cluster-only reload recompiled: $(jq -c .compile_cache "$TMP/routes2.json")"
+check "/api/v1/svc0/items/1" GET 200 b2
+say "cluster-only reload: generation $(jq .generation "$TMP/reload.json") in $(jq .ms "$TMP/reload.json") ms, no compile ($(jq -c .compile_cache "$TMP/routes2.json"))"
+
 mg_http_end
 mg_stop
 say "ok"
