@@ -170,8 +170,7 @@ health_check(struct cfg_parse *ps, const config_setting_t *s, const struct ctl_h
 	for (size_t i = 0; h->type != CTL_HEALTH_HTTP && i < sizeof(http_only) / sizeof(*http_only);
 	     i++)
 		if ((m = config_setting_get_member(s, http_only[i])) != NULL)
-			return cfg_fail(ps, m, "'%s' applies only to type \"http\"",
-					http_only[i]);
+			return cfg_fail(ps, m, "'%s' applies only to type \"http\"", http_only[i]);
 	return 0;
 }
 

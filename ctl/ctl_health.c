@@ -131,8 +131,8 @@ ctl_health_free(struct ctl_health *st)
 }
 
 bool
-ctl_health_result(struct ctl_health *st, uint32_t id, const struct ctl_health_conf *conf,
-		  bool ok, uint8_t reason, uint64_t now)
+ctl_health_result(struct ctl_health *st, uint32_t id, const struct ctl_health_conf *conf, bool ok,
+		  uint8_t reason, uint64_t now)
 {
 	uint32_t i = probe(st, id);
 	struct slot *s = &st->slots[i];

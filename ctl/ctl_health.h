@@ -30,15 +30,15 @@ const char *ctl_health_status_name(enum ctl_health_status s);
 /* One endpoint. Counters only grow. */
 struct ctl_health_ep {
 	uint32_t id;
-	uint8_t status;		 /* enum ctl_health_status */
-	uint8_t last_reason;	 /* enum gw_health_reason of the last failure; 0: none yet */
-	uint32_t successes;	 /* in a row (0 after a failure) */
-	uint32_t failures;	 /* in a row (0 after a success) */
-	uint64_t last_failure;	 /* `now` of the last failure; 0: none */
-	uint64_t last_change;	 /* `now` of the last status change; 0: none */
-	uint64_t checks;	 /* results */
-	uint64_t failed;	 /* failed results */
-	uint64_t transitions;	 /* status changes (the first, from unknown, included) */
+	uint8_t status;	       /* enum ctl_health_status */
+	uint8_t last_reason;   /* enum gw_health_reason of the last failure; 0: none yet */
+	uint32_t successes;    /* in a row (0 after a failure) */
+	uint32_t failures;     /* in a row (0 after a success) */
+	uint64_t last_failure; /* `now` of the last failure; 0: none */
+	uint64_t last_change;  /* `now` of the last status change; 0: none */
+	uint64_t checks;       /* results */
+	uint64_t failed;       /* failed results */
+	uint64_t transitions;  /* status changes (the first, from unknown, included) */
 };
 
 /* Applies one result to e (thresholds from conf). Returns true when e's

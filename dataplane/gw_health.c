@@ -34,6 +34,7 @@
 
 #include "ctl_config.h"
 #include "gw_mesh.h"
+#include "gw_slots.h"
 #include "stk.h"
 
 #define NONE	     UINT32_MAX
@@ -65,8 +66,8 @@ struct hc_target {
 	uint64_t key; /* gw_health_key(name, addr, port) */
 	uint32_t addr;
 	uint16_t port;
-	uint32_t ep;	  /* index into mesh->endpoints */
-	uint32_t cluster; /* index into mesh->clusters */
+	uint32_t ep;	  /* endpoint slot: index into mesh->endpoints */
+	uint32_t cluster; /* cluster slot: index into mesh->clusters */
 	uint64_t due;	  /* TSC: next start while idle, deadline while checking */
 	uint64_t next;	  /* TSC: next start, chosen when the check started */
 	uint32_t slot;	  /* NONE: no check open */
@@ -557,32 +558,34 @@ target_cmp(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
-/* The endpoints of mesh this worker checks, into h->spare, sorted. */
+/* The endpoints of mesh this worker checks, into h->spare, sorted. The
+ * mesh is indexed by slot, with holes. */
 static uint32_t
 collect(struct gw_health *h, const struct gw_mesh *mesh)
 {
 	uint32_t n = 0;
 
-	for (unsigned int ci = 0; mesh != NULL && ci < mesh->n_clusters; ci++) {
-		const struct ctl_cluster_conf *cc = &mesh->clusters[ci].conf;
+	for (unsigned int ep = 0; mesh != NULL && ep < mesh->n_endpoints && n < h->cap; ep++) {
+		if (!gw_mesh_has_endpoint(mesh, ep))
+			continue;
+		const struct gw_endpoint *e = &mesh->endpoints[ep];
+		if (!gw_mesh_has_cluster(mesh, e->cluster))
+			continue;
+		const struct ctl_cluster_conf *cc = &mesh->clusters[e->cluster].conf;
 		if (!cc->health.enabled)
 			continue;
-		for (unsigned int k = 0; k < cc->n_endpoints && n < h->cap; k++) {
-			unsigned int ep = cc->first_endpoint + k;
-			const struct ctl_endpoint_conf *e = &mesh->endpoints[ep].conf;
-			uint64_t key = gw_health_key(cc->name, e->addr, e->port);
-			if (h->n_workers > 1 && key % h->n_workers != h->worker_id)
-				continue;
-			struct hc_target *t = &h->spare[n++];
-			memset(t, 0, sizeof(*t));
-			t->key = key;
-			t->addr = e->addr;
-			t->port = e->port;
-			t->ep = ep;
-			t->cluster = ci;
-			t->slot = NONE;
-			snprintf(t->name, sizeof(t->name), "%s", cc->name);
-		}
+		uint64_t key = gw_health_key(cc->name, e->conf.addr, e->conf.port);
+		if (h->n_workers > 1 && key % h->n_workers != h->worker_id)
+			continue;
+		struct hc_target *t = &h->spare[n++];
+		memset(t, 0, sizeof(*t));
+		t->key = key;
+		t->addr = e->conf.addr;
+		t->port = e->conf.port;
+		t->ep = ep;
+		t->cluster = e->cluster;
+		t->slot = NONE;
+		snprintf(t->name, sizeof(t->name), "%s", cc->name);
 	}
 	qsort(h->spare, n, sizeof(*h->spare), target_cmp);
 	return n;
@@ -627,7 +630,9 @@ gw_health_update(struct gw_health *h, const struct gw_mesh *mesh, uint64_t now)
 	h->now = now;
 	h->mesh = mesh;
 	while (i < n || j < h->n_targets) {
-		int cmp = i == n ? 1 : j == h->n_targets ? -1 : target_cmp(&h->spare[i], &h->targets[j]);
+		int cmp = i == n	      ? 1
+			  : j == h->n_targets ? -1
+					      : target_cmp(&h->spare[i], &h->targets[j]);
 		if (cmp < 0) {
 			carry(h, &h->spare[i], NULL, i, now);
 			i++;
@@ -682,7 +687,7 @@ gw_health_create(struct stk_ctx *stk, struct rte_mempool *pool, unsigned int max
 		 gw_health_result_fn fn, void *arg)
 {
 	struct gw_health *h;
-	uint32_t cap = CTL_MAX_ENDPOINTS;
+	uint32_t cap = GW_SLOTS_ENDPOINTS;
 
 	if (stk == NULL || pool == NULL || fn == NULL || max_checks == 0 || max_checks > 65535 ||
 	    n_workers == 0 || worker_id >= n_workers || hz == 0) {
@@ -692,9 +697,15 @@ gw_health_create(struct stk_ctx *stk, struct rte_mempool *pool, unsigned int max
 	h = rte_zmalloc("health", sizeof(*h), RTE_CACHE_LINE_SIZE);
 	if (h == NULL)
 		goto nomem;
-	*h = (struct gw_health){.stk = stk, .pool = pool, .fn = fn, .arg = arg,
-				.worker_id = worker_id, .n_workers = n_workers, .hz = hz,
-				.cap = cap, .max_checks = max_checks,
+	*h = (struct gw_health){.stk = stk,
+				.pool = pool,
+				.fn = fn,
+				.arg = arg,
+				.worker_id = worker_id,
+				.n_workers = n_workers,
+				.hz = hz,
+				.cap = cap,
+				.max_checks = max_checks,
 				.rng = hz ^ ((uint64_t)worker_id << 32) ^ (uintptr_t)h};
 	TAILQ_INIT(&h->closing);
 	h->targets = rte_zmalloc("health_targets", cap * sizeof(*h->targets), 0);

@@ -108,8 +108,9 @@ gw_health_is_event(const void *ev, uint32_t *id, bool *ok, uint8_t *reason)
 
 /* ---- the checker (gw_health.c) ----------------------------------------- */
 
-/* A result of endpoint ep_index of mesh (the one of the last
- * gw_health_update); reason is GW_HC_OK when ok. Called from inside the
+/* A result of endpoint slot ep_index of mesh (the one of the last
+ * gw_health_update; slots are stable across reloads, so ep_index is the
+ * endpoint's stable id); reason is GW_HC_OK when ok. Called from inside the
  * stack's callbacks or gw_health_poll; it must not call back into the
  * checker. */
 typedef void (*gw_health_result_fn)(void *arg, const struct gw_mesh *mesh, unsigned int ep_index,
@@ -117,15 +118,15 @@ typedef void (*gw_health_result_fn)(void *arg, const struct gw_mesh *mesh, unsig
 
 /* Per-worker counters: single writer (the worker), any reader. */
 struct gw_health_stats {
-	uint64_t started;		       /* checks started */
-	uint64_t ok;			       /* results: success */
-	uint64_t failed[GW_HC_REASON_MAX];     /* results: failure, by reason */
-	uint64_t delayed;		       /* a due check waited: max_checks in flight */
-	uint64_t local_errors;		       /* the stack refused the connect (table, ports) */
-	uint64_t request_errors;	       /* no mbuf (or no room) for the request */
-	uint64_t lingers_aborted;	       /* a finished check's close took too long: RST */
-	uint64_t targets;		       /* gauge: endpoints this worker checks */
-	uint64_t in_flight;		       /* gauge: connections open */
+	uint64_t started;		   /* checks started */
+	uint64_t ok;			   /* results: success */
+	uint64_t failed[GW_HC_REASON_MAX]; /* results: failure, by reason */
+	uint64_t delayed;		   /* a due check waited: max_checks in flight */
+	uint64_t local_errors;		   /* the stack refused the connect (table, ports) */
+	uint64_t request_errors;	   /* no mbuf (or no room) for the request */
+	uint64_t lingers_aborted;	   /* a finished check's close took too long: RST */
+	uint64_t targets;		   /* gauge: endpoints this worker checks */
+	uint64_t in_flight;		   /* gauge: connections open */
 };
 
 struct gw_health;
@@ -138,7 +139,8 @@ struct gw_health *gw_health_create(struct stk_ctx *stk, struct rte_mempool *pool
 				   unsigned int n_workers, uint64_t hz, gw_health_result_fn fn,
 				   void *arg);
 /* Aborts every open check (RST; no callbacks) and frees h. Accepts NULL.
- * Owning worker, or any thread once the worker stopped using its stack. */
+ * Owning worker, or any thread once the worker stopped using its stack;
+ * always before stk_free of that stack. */
 void gw_health_free(struct gw_health *h);
 
 /*

@@ -48,13 +48,11 @@ test_good(void **state)
 		const char *text;
 		uint16_t status;
 	} good[] = {
-		{"HTTP/1.1 200 OK\r\n", 200},
-		{"HTTP/1.0 204 No Content\r\n", 204},
-		{"HTTP/1.1 503\r\n", 503},   /* no reason phrase, no SP */
-		{"HTTP/1.1 404 \r\n", 404},  /* empty reason phrase */
-		{"HTTP/1.1 301\n", 301},     /* bare LF */
-		{"HTTP/1.1 100 Continue", 100},
-		{"HTTP/1.1 599 x", 599},
+		{"HTTP/1.1 200 OK\r\n", 200},	{"HTTP/1.0 204 No Content\r\n", 204},
+		{"HTTP/1.1 503\r\n", 503},  /* no reason phrase, no SP */
+		{"HTTP/1.1 404 \r\n", 404}, /* empty reason phrase */
+		{"HTTP/1.1 301\n", 301},    /* bare LF */
+		{"HTTP/1.1 100 Continue", 100}, {"HTTP/1.1 599 x", 599},
 		{"HTTP/1.9 200 OK", 200},
 	};
 	uint16_t st;
@@ -78,12 +76,15 @@ static void
 test_bad(void **state)
 {
 	static const char *const bad[] = {
-		"HTTP/2 200 OK\r\n", "HTTP/1.1 2000 OK\r\n", "HTTP/1.1 20 OK\r\n",
-		"HTTP/1.1 099 x\r\n", "HTTP/1.1 600 x\r\n",   "HTTP/1.1 000 x\r\n",
-		"http/1.1 200 OK\r\n", "HTTP/1.1  200 OK\r\n", "HTTP/1.1\t200 OK\r\n",
-		"HTTP/1.x 200 OK\r\n", "HTTP/1.1 2a0 OK\r\n",  "HTTP/1.1 200\tOK\r\n",
-		"HTTP/1.1 200OK\r\n",  " HTTP/1.1 200 OK\r\n", "SSH-2.0-OpenSSH_9.2\r\n",
-		"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", "HTTP/1.1 200\0OK",
+		"HTTP/2 200 OK\r\n",	   "HTTP/1.1 2000 OK\r\n",
+		"HTTP/1.1 20 OK\r\n",	   "HTTP/1.1 099 x\r\n",
+		"HTTP/1.1 600 x\r\n",	   "HTTP/1.1 000 x\r\n",
+		"http/1.1 200 OK\r\n",	   "HTTP/1.1  200 OK\r\n",
+		"HTTP/1.1\t200 OK\r\n",	   "HTTP/1.x 200 OK\r\n",
+		"HTTP/1.1 2a0 OK\r\n",	   "HTTP/1.1 200\tOK\r\n",
+		"HTTP/1.1 200OK\r\n",	   " HTTP/1.1 200 OK\r\n",
+		"SSH-2.0-OpenSSH_9.2\r\n", "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03",
+		"HTTP/1.1 200\0OK",
 	};
 	uint16_t st = 0;
 
@@ -280,10 +281,10 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_good),	    cmocka_unit_test(test_bad),
-		cmocka_unit_test(test_every_byte),  cmocka_unit_test(test_status_ok),
-		cmocka_unit_test(test_owner),	    cmocka_unit_test(test_panic),
-		cmocka_unit_test(test_event),	    cmocka_unit_test(test_reason_names),
+		cmocka_unit_test(test_good),	   cmocka_unit_test(test_bad),
+		cmocka_unit_test(test_every_byte), cmocka_unit_test(test_status_ok),
+		cmocka_unit_test(test_owner),	   cmocka_unit_test(test_panic),
+		cmocka_unit_test(test_event),	   cmocka_unit_test(test_reason_names),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -109,9 +109,9 @@ test_statuses(void **state)
 	assert_int_equal(health()->statuses[15].lo, 599);
 
 	static const char *const bad[] = {
-		"[ 99 ]",	 "[ 600 ]",	  "[ \"20\" ]",	      "[ \"2000\" ]",
+		"[ 99 ]",	   "[ 600 ]",	   "[ \"20\" ]",       "[ \"2000\" ]",
 		"[ \"299-200\" ]", "[ \"200-\" ]", "[ \"200-2999\" ]", "[ \"2x0\" ]",
-		"[ \"600-601\" ]", "[ \" 200\" ]", "[ 200.0 ]",	      "[ true ]",
+		"[ \"600-601\" ]", "[ \" 200\" ]", "[ 200.0 ]",	       "[ true ]",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		char text[1024];
@@ -170,8 +170,7 @@ static void
 test_errors(void **state)
 {
 	(void)state;
-	expect_err(KEY("health_check = 1;"),
-		   "t.conf:3: 'health_check' expected a group { ... }");
+	expect_err(KEY("health_check = 1;"), "t.conf:3: 'health_check' expected a group { ... }");
 	expect_err(HC("type = \"udp\";"), "t.conf:3: 'type' expected one of \"tcp\", \"http\"");
 	expect_err(HC("intervl = \"1s\";"),
 		   "t.conf:3: unknown setting 'intervl' (did you mean 'interval'?)");
@@ -246,9 +245,9 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_defaults),      cmocka_unit_test(test_full),
-		cmocka_unit_test(test_statuses),      cmocka_unit_test(test_path_and_host),
-		cmocka_unit_test(test_errors),	      cmocka_unit_test(test_per_cluster),
+		cmocka_unit_test(test_defaults), cmocka_unit_test(test_full),
+		cmocka_unit_test(test_statuses), cmocka_unit_test(test_path_and_host),
+		cmocka_unit_test(test_errors),	 cmocka_unit_test(test_per_cluster),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
