@@ -647,8 +647,13 @@ on_accepted(void *lctx, struct stk_conn *c)
 
 	p->stats.accepted++;
 	p->svc_stats[vl->service].connections++;
-	if (svc->protocol == CTL_PROTO_HTTP)
+	if (svc->protocol == CTL_PROTO_HTTP) {
+		if (p->http == NULL) { /* its state could not be allocated at a reload */
+			p->stats.http_unavailable++;
+			return -1;
+		}
 		return gw_http_accept(p->http, vl->service, c);
+	}
 	memset(&info, 0, sizeof(info));
 	stk_conn_get_info(c, &info);
 	if (cs->active >= gc->worker_max_conns) {
@@ -793,6 +798,31 @@ clear_fresh(struct gw_proxy *p, const struct gw_mesh *mesh)
 		memset(&p->svc_stats[mesh->fresh[GW_SLOT_SERVICE][i]], 0, sizeof(*p->svc_stats));
 }
 
+static bool
+has_http(const struct gw_mesh *mesh)
+{
+	for (unsigned int s = 0; s < mesh->n_services; s++)
+		if (gw_mesh_has_service(mesh, s) && mesh->services[s].protocol == CTL_PROTO_HTTP)
+			return true;
+	return false;
+}
+
+/* The HTTP state exists only once a generation has an HTTP service: an L4
+ * node does not pay its pools. Published for the control thread's readers. */
+static int
+http_ensure(struct gw_proxy *p)
+{
+	struct gw_http *h;
+
+	if (p->http != NULL || !has_http(p->mesh))
+		return 0;
+	h = gw_http_create(p, p->n_conns, p->socket);
+	if (h == NULL)
+		return -ENOMEM;
+	__atomic_store_n(&p->http, h, __ATOMIC_RELEASE);
+	return 0;
+}
+
 void
 gw_proxy_set_mesh(struct gw_proxy *p, const struct gw_mesh *mesh)
 {
@@ -805,6 +835,11 @@ gw_proxy_set_mesh(struct gw_proxy *p, const struct gw_mesh *mesh)
 	p->mesh = mesh;
 	if (p->http != NULL)
 		gw_http_set_mesh(p->http, old, mesh);
+	else if (http_ensure(p) != 0)
+		GW_LOG(ERROR,
+		       "worker %u: generation %" PRIu64 ": no memory for the HTTP proxy: "
+		       "its services refuse connections",
+		       p->worker_id, mesh->generation);
 	if (p->draining)
 		return;
 	/* listeners follow the VIPs; accepted connections are not touched */
@@ -852,25 +887,33 @@ gw_proxy_drain(struct gw_proxy *p)
 const struct gw_http_stats *
 gw_proxy_http_stats(const struct gw_proxy *p)
 {
-	return p->http != NULL ? gw_http_get_stats(p->http) : NULL;
+	const struct gw_http *h = __atomic_load_n(&p->http, __ATOMIC_ACQUIRE);
+
+	return h != NULL ? gw_http_get_stats(h) : NULL;
 }
 
 const struct gw_http_svc_stats *
 gw_proxy_http_svc_stats(const struct gw_proxy *p)
 {
-	return p->http != NULL ? gw_http_get_svc_stats(p->http) : NULL;
+	const struct gw_http *h = __atomic_load_n(&p->http, __ATOMIC_ACQUIRE);
+
+	return h != NULL ? gw_http_get_svc_stats(h) : NULL;
 }
 
 const struct gw_http_route_stats *
 gw_proxy_http_route_stats(const struct gw_proxy *p)
 {
-	return p->http != NULL ? gw_http_get_route_stats(p->http) : NULL;
+	const struct gw_http *h = __atomic_load_n(&p->http, __ATOMIC_ACQUIRE);
+
+	return h != NULL ? gw_http_get_route_stats(h) : NULL;
 }
 
 const uint64_t *
 gw_proxy_http_no_route(const struct gw_proxy *p)
 {
-	return p->http != NULL ? gw_http_get_no_route(p->http) : NULL;
+	const struct gw_http *h = __atomic_load_n(&p->http, __ATOMIC_ACQUIRE);
+
+	return h != NULL ? gw_http_get_no_route(h) : NULL;
 }
 
 void
@@ -937,9 +980,8 @@ gw_proxy_create(struct stk_ctx *stk, const struct gw_mesh *mesh, const struct gw
 		p->free_idx[i] = max_conns - 1 - i;
 	}
 	p->n_free = max_conns;
-	/* always: a reload may bring the first HTTP service */
-	p->http = gw_http_create(p, max_conns, socket);
-	if (p->http == NULL)
+	p->socket = socket;
+	if (http_ensure(p) != 0)
 		goto nomem;
 	return p;
 nomem:

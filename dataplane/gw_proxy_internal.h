@@ -43,7 +43,8 @@ struct gw_proxy {
 	struct vip_listener *listeners;
 	bool draining; /* no listening any more, reloads included */
 	unsigned int worker_id;
-	struct gw_http *http; /* the HTTP/1.1 services' state */
+	int socket;
+	struct gw_http *http; /* the HTTP/1.1 services' state; NULL until a generation has one */
 };
 
 static inline uint64_t

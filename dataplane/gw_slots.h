@@ -42,7 +42,7 @@ unsigned int gw_slots_capacity(enum gw_slot_kind k);
 
 struct gw_slots;
 
-/* NULL + errno. Needs EAL (rte_hash). */
+/* NULL + errno. Heap memory only. */
 struct gw_slots *gw_slots_create(void);
 /* Accepts NULL. */
 void gw_slots_free(struct gw_slots *s);

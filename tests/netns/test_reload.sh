@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # test_reload.sh - `meshgwctl reload` and SIGHUP under load:
+#   0. an L4-only start, then a reload brings the first HTTP service (the
+#      workers allocate its state then) and it answers;
 #   1. wrk (16 keep-alive connections) and a 256 MiB echo transfer run
 #      while six reloads add an endpoint, change weights, change a route,
 #      remove an endpoint, remove the transfer's own service, and change a
@@ -41,13 +43,14 @@ gen_conf() {
 	esac
 	[ "$1" -ge 4 ] && route=app2
 	[ "$1" -ge 7 ] && idle=2ms
-	local svc_bulk='' cl_bulk=''
+	local svc_bulk='' cl_bulk='' web="{ name = \"web\"; vips = [ \"$VIP:80\" ]; route_table = \"r\"; protocol = \"http\"; }"
+	[ "$1" = 0 ] && web=''
 	if [ $bulk = 1 ]; then
-		svc_bulk=", { name = \"bulk\"; vips = [ \"$VIP:5007\" ]; cluster = \"echo\"; }"
+		svc_bulk="{ name = \"bulk\"; vips = [ \"$VIP:5007\" ]; cluster = \"echo\"; }"
 		cl_bulk=", { name = \"echo\"; endpoints = ( { address = \"$(be_ip 3)\"; port = 7007; } ); }"
 	fi
 	TOP_EXTRA="http = { upstream_idle_timeout = \"2s\"; };
-	services = ( { name = \"web\"; vips = [ \"$VIP:80\" ]; route_table = \"r\"; protocol = \"http\"; }$svc_bulk );
+	services = ( $web${web:+${svc_bulk:+, }}$svc_bulk );
 	clusters = ( { name = \"app\"; endpoints = ( $app ); },
 		{ name = \"app2\"; endpoints = ( { address = \"$(be_ip 2)\"; port = $H1_PORT; } ); }$cl_bulk );
 	route_tables = ( { name = \"r\"; routes = (
@@ -77,12 +80,18 @@ reload_ok() {
 }
 
 LOG_EXTRA="access_log = \"$TMP/access.log\";"
-gen_conf 1
+# an L4-only start: the workers have no HTTP state until a reload brings
+# the first HTTP service
+gen_conf 0
 mg_start
 mg_warm
-g1=$(gen)
 [ "$(ctl_json status | jq -r .config_hash)" = "sha256:$(sha256sum "$CONF" | cut -d' ' -f1)" ] ||
 	fail "status config_hash is not the file's SHA-256"
+in_peer "$PY" -c "import socket; socket.create_connection(('$VIP', 80), 2)" 2>/dev/null &&
+	fail "port 80 accepts before the HTTP service exists"
+reload_ok 1 "the first HTTP service added"
+in_peer curl -sf -m 3 -o /dev/null "http://$VIP/x" || fail "the HTTP service added by a reload does not answer"
+[ "$(proxy_stat http_unavailable)" -eq 0 ] || fail "http_unavailable $(proxy_stat http_unavailable)"
 
 # the transfer and wrk start; the reloads happen while both run
 ip netns exec "$(be_ns 3)" timeout 120 "$PY" "$TCPCLIENT" server 7007 >"$TMP/echo.server" &
