@@ -92,7 +92,7 @@ fmt_flags(char *buf, size_t n, uint32_t flags)
 }
 
 static void
-write_http(struct ctl_daemon *d, const struct gw_mesh *m, const struct gw_alog_rec *r)
+write_http(struct ctl_daemon *d, const struct gw_alog_rec *r)
 {
 	const struct gw_alog_http *h = &r->http;
 	char ts[64], client[24], ep[24], flags[160];
@@ -116,7 +116,6 @@ write_http(struct ctl_daemon *d, const struct gw_mesh *m, const struct gw_alog_r
 
 	if (route != NULL && strchr(route, '/') != NULL)
 		route = strchr(route, '/') + 1;
-	(void)m;
 	if (fprintf(alog_file,
 		    "{\"ts\":\"%s\",\"kind\":\"http\",\"duration_ms\":%" PRIu64
 		    ",\"worker\":%u,\"service\":\"%s\",\"cluster\":\"%s\",\"client\":\"%s\","
@@ -137,13 +136,13 @@ write_http(struct ctl_daemon *d, const struct gw_mesh *m, const struct gw_alog_r
 }
 
 static void
-write_rec(struct ctl_daemon *d, const struct gw_mesh *m, const struct gw_alog_rec *r)
+write_rec(struct ctl_daemon *d, const struct gw_alog_rec *r)
 {
 	char ts[64], client[24], vip[24], local[24], ep[24];
 	uint64_t hz = d->dp.hz;
 
 	if (r->kind == GW_ALOG_HTTP) {
-		write_http(d, m, r);
+		write_http(d, r);
 		return;
 	}
 	fmt_ts(ts, sizeof(ts), r->start_tsc, hz);
@@ -204,13 +203,11 @@ ctl_alog_reopen(struct ctl_daemon *d)
 void
 ctl_alog_drain(struct ctl_daemon *d)
 {
-	const struct gw_mesh *m;
 	void *recs[DRAIN_MAX];
 	bool any = false;
 
 	if (d->dp.snap == NULL)
 		return;
-	m = gw_snapmgr_current(d->dp.snap)->mesh;
 	for (unsigned int i = 0; i < d->dp.n_workers; i++) {
 		struct gw_worker *w = d->dp.workers[i];
 		unsigned int n;
@@ -219,7 +216,7 @@ ctl_alog_drain(struct ctl_daemon *d)
 			continue;
 		n = rte_ring_sc_dequeue_burst(w->alog.ring, recs, DRAIN_MAX, NULL);
 		for (unsigned int k = 0; k < n && alog_file != NULL; k++)
-			write_rec(d, m, recs[k]);
+			write_rec(d, recs[k]);
 		if (n > 0)
 			rte_mempool_put_bulk(w->alog.pool, recs, n);
 		any |= n > 0;

@@ -258,12 +258,10 @@ check_nul(const char *path, const char *text, size_t len, char *err, size_t errl
 	return cfg_fail_at(&ps, line, "NUL byte in the file");
 }
 
-int
-ctl_config_load_file(const char *path, struct ctl_config *out, char *err, size_t errlen)
+char *
+ctl_config_read(const char *path, size_t *len, char *err, size_t errlen)
 {
-	size_t len = 0;
-	char *text = path ? read_text(path, &len) : NULL;
-	int rc;
+	char *text = path ? read_text(path, len) : NULL;
 
 	if (text == NULL) {
 		char buf[128];
@@ -271,12 +269,30 @@ ctl_config_load_file(const char *path, struct ctl_config *out, char *err, size_t
 		const char *msg = strerror_r(e, buf, sizeof(buf));
 		if (err != NULL && errlen > 0)
 			snprintf(err, errlen, "%s: cannot read: %s", path ? path : "(null)", msg);
-		return -e;
+		errno = e;
 	}
-	rc = check_nul(path, text, len, err, errlen);
-	if (rc == 0)
-		rc = ctl_config_load_string(text, path, out, err, errlen);
+	return text;
+}
+
+int
+ctl_config_load_text(const char *path, const char *text, size_t len, struct ctl_config *out,
+		     char *err, size_t errlen)
+{
+	int rc = check_nul(path, text, len, err, errlen);
+
+	return rc ?: ctl_config_load_string(text, path, out, err, errlen);
+}
+
+int
+ctl_config_load_file(const char *path, struct ctl_config *out, char *err, size_t errlen)
+{
+	size_t len = 0;
+	char *text = ctl_config_read(path, &len, err, errlen);
+	int rc;
+
+	if (text == NULL)
+		return -errno;
+	rc = ctl_config_load_text(path, text, len, out, err, errlen);
 	free(text);
-	text = NULL;
 	return rc;
 }

@@ -489,6 +489,14 @@ void ctl_rtables_free(struct ctl_rtables *rt);
  * (-ENOENT/-EACCES with "file: message" when it cannot be read). */
 int ctl_config_load_file(const char *path, struct ctl_config *out, char *err, size_t errlen);
 
+/* The two halves of ctl_config_load_file, for a caller that also needs
+ * the bytes (the reload's content hash): the file NUL-terminated (caller
+ * frees; NULL + errno with "file: cannot read: ..." in err), and its
+ * validation (a NUL byte in it is an error with its line). */
+char *ctl_config_read(const char *path, size_t *len, char *err, size_t errlen);
+int ctl_config_load_text(const char *path, const char *text, size_t len, struct ctl_config *out,
+			 char *err, size_t errlen);
+
 /* Same for text in memory; name stands for the file name in messages. */
 int ctl_config_load_string(const char *text, const char *name, struct ctl_config *out, char *err,
 			   size_t errlen);

@@ -189,10 +189,7 @@ tick(void *arg)
 		json_t *res = NULL;
 
 		reload_requested = 0;
-		if (ctl_reload(d, &res, msg, sizeof(msg)) != 0) {
-			d->reload_failures++;
-			GW_LOG(WARN, "SIGHUP: reload refused: %s", msg);
-		}
+		ctl_reload(d, &res, msg, sizeof(msg)); /* logs and counts a refusal */
 		json_decref(res);
 	}
 	if (drain_requested && d->state == CTL_STATE_RUNNING)

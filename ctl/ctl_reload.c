@@ -11,56 +11,14 @@
  * while the previous one is not acknowledged by every worker.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <openssl/evp.h>
 
 #include "ctl_daemon.h"
 #include "gw_log.h"
-
-#define RELOAD_FILE_MAX (64u << 20)
-
-/* The file's bytes (NUL-terminated, caller frees), bounded. */
-static char *
-slurp(const char *path, size_t *len, char *err, size_t errlen)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	struct stat st;
-	char *buf = NULL;
-	size_t n = 0;
-
-	if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
-	    (size_t)st.st_size > RELOAD_FILE_MAX) {
-		snprintf(err, errlen, "%s: cannot read: %s", path,
-			 fd < 0 || errno ? strerror(errno ? errno : EINVAL) : "not a regular file");
-		if (fd >= 0)
-			close(fd);
-		return NULL;
-	}
-	buf = malloc((size_t)st.st_size + 1);
-	while (buf != NULL && n < (size_t)st.st_size) {
-		ssize_t r = read(fd, buf + n, (size_t)st.st_size - n);
-
-		if (r <= 0)
-			break;
-		n += (size_t)r;
-	}
-	close(fd);
-	if (buf == NULL || n != (size_t)st.st_size) {
-		snprintf(err, errlen, "%s: cannot read: %s", path,
-			 buf ? "short read" : "no memory");
-		free(buf);
-		return NULL;
-	}
-	buf[n] = '\0';
-	*len = n;
-	return buf;
-}
 
 void
 ctl_config_hash(const char *text, size_t len, char *out, size_t outlen)
@@ -111,9 +69,8 @@ keep_restart_only(const struct ctl_config *run, struct ctl_config *nc, json_t *r
 void
 ctl_config_file_hash(const char *path, char *out, size_t outlen)
 {
-	char err[256];
 	size_t len = 0;
-	char *text = slurp(path, &len, err, sizeof(err));
+	char *text = ctl_config_read(path, &len, NULL, 0);
 
 	if (text == NULL) {
 		snprintf(out, outlen, "?");
@@ -123,8 +80,8 @@ ctl_config_file_hash(const char *path, char *out, size_t outlen)
 	free(text);
 }
 
-int
-ctl_reload(struct ctl_daemon *d, json_t **result, char *err, size_t errlen)
+static int
+reload(struct ctl_daemon *d, json_t **result, char *err, size_t errlen)
 {
 	struct ctl_config *nc;
 	json_t *restart;
@@ -145,21 +102,16 @@ ctl_reload(struct ctl_daemon *d, json_t **result, char *err, size_t errlen)
 			 gw_snapmgr_generation(d->dp.snap));
 		return -EBUSY;
 	}
-	text = slurp(d->conf->path, &len, err, errlen);
+	text = ctl_config_read(d->conf->path, &len, err, errlen);
 	if (text == NULL)
-		return -EIO;
+		return -errno;
 	nc = calloc(1, sizeof(*nc));
 	if (nc == NULL) {
 		free(text);
 		snprintf(err, errlen, "no memory for the new config");
 		return -ENOMEM;
 	}
-	if (memchr(text, '\0', len) != NULL) {
-		snprintf(err, errlen, "%s: NUL byte in the file", d->conf->path);
-		rc = -EINVAL;
-	} else {
-		rc = ctl_config_load_string(text, d->conf->path, nc, err, errlen);
-	}
+	rc = ctl_config_load_text(d->conf->path, text, len, nc, err, errlen);
 	ctl_config_hash(text, len, hash, sizeof(hash));
 	free(text);
 	if (rc != 0) {
@@ -168,7 +120,7 @@ ctl_reload(struct ctl_daemon *d, json_t **result, char *err, size_t errlen)
 	}
 	restart = json_array();
 	keep_restart_only(d->conf, nc, restart);
-	rc = gw_dp_publish(&d->dp, nc, hash, err, errlen);
+	rc = gw_dp_publish(&d->dp, nc, err, errlen);
 	if (rc != 0) {
 		json_decref(restart);
 		ctl_config_release(nc);
@@ -187,6 +139,18 @@ ctl_reload(struct ctl_daemon *d, json_t **result, char *err, size_t errlen)
 	return 0;
 }
 
+int
+ctl_reload(struct ctl_daemon *d, json_t **result, char *err, size_t errlen)
+{
+	int rc = reload(d, result, err, errlen);
+
+	if (rc != 0) {
+		d->reload_failures++;
+		GW_LOG(WARN, "reload refused: %s", err);
+	}
+	return rc;
+}
+
 static int
 cmd_reload(void *arg, json_t *args, json_t **result, struct ctl_error *err)
 {
@@ -196,11 +160,8 @@ cmd_reload(void *arg, json_t *args, json_t **result, struct ctl_error *err)
 
 	(void)args;
 	rc = ctl_reload(d, result, msg, sizeof(msg));
-	if (rc != 0) {
-		d->reload_failures++;
-		GW_LOG(WARN, "reload refused: %s", msg);
+	if (rc != 0)
 		ctl_error_set(err, -rc, "%s", msg);
-	}
 	return rc;
 }
 

@@ -1131,9 +1131,8 @@ gw_http_drain(struct gw_http *h)
 }
 
 void
-gw_http_set_mesh(struct gw_http *h, const struct gw_mesh *old, const struct gw_mesh *mesh)
+gw_http_set_mesh(struct gw_http *h, const struct gw_mesh *mesh)
 {
-	(void)old;
 	h->conf = &mesh->http;
 	for (unsigned int i = 0; i < mesh->n_fresh[GW_SLOT_SERVICE]; i++)
 		memset(&h->svc[mesh->fresh[GW_SLOT_SERVICE][i]], 0, sizeof(*h->svc));

@@ -119,9 +119,9 @@ int gw_http_accept(struct gw_http *h, unsigned int service, struct stk_conn *c);
 /* Worker: draining (SIGTERM): idle client connections close now, the
  * others after their current response (Connection: close). */
 void gw_http_drain(struct gw_http *h);
-/* Worker: the snapshot changed from old to mesh (gw_proxy_set_mesh). */
+/* Worker: the snapshot changed to mesh (gw_proxy_set_mesh). */
 struct gw_mesh;
-void gw_http_set_mesh(struct gw_http *h, const struct gw_mesh *old, const struct gw_mesh *mesh);
+void gw_http_set_mesh(struct gw_http *h, const struct gw_mesh *mesh);
 /* Worker, at exit: resets every connection. */
 void gw_http_stop(struct gw_http *h);
 /* Worker: is ci one of h's connections? Fills the leg like gw_proxy_describe. */

@@ -834,7 +834,7 @@ gw_proxy_set_mesh(struct gw_proxy *p, const struct gw_mesh *mesh)
 	clear_fresh(p, mesh);
 	p->mesh = mesh;
 	if (p->http != NULL)
-		gw_http_set_mesh(p->http, old, mesh);
+		gw_http_set_mesh(p->http, mesh);
 	else if (http_ensure(p) != 0)
 		GW_LOG(ERROR,
 		       "worker %u: generation %" PRIu64 ": no memory for the HTTP proxy: "

@@ -35,7 +35,6 @@ struct gw_routes_ref {
 /* Immutable once published. Everything it points to is freed with it. */
 struct gw_snapshot {
 	uint64_t generation;
-	char hash[72];		   /* the config's content hash ("sha256:<hex>") */
 	struct stk_routes *routes; /* == rref->routes, for the workers */
 	struct gw_routes_ref *rref;
 	struct gw_mesh *mesh; /* services, clusters, endpoints, VIPs */

@@ -647,7 +647,7 @@ gw_dp_start(struct gw_dp *dp, const struct ctl_config *conf, char *err, size_t e
 }
 
 int
-gw_dp_publish(struct gw_dp *dp, struct ctl_config *conf, const char *hash, char *err, size_t errlen)
+gw_dp_publish(struct gw_dp *dp, struct ctl_config *conf, char *err, size_t errlen)
 {
 	const struct gw_snapshot *cur = gw_snapmgr_current(dp->snap);
 	uint64_t gen = cur->generation + 1;
@@ -681,7 +681,6 @@ gw_dp_publish(struct gw_dp *dp, struct ctl_config *conf, const char *hash, char 
 				       : "");
 		return rc;
 	}
-	snprintf(s->hash, sizeof(s->hash), "%s", hash);
 	/* a slot given to a new entity starts clean (its old holder is gone) */
 	for (unsigned int i = 0; i < s->mesh->n_fresh[GW_SLOT_ENDPOINT]; i++)
 		memset(&dp->ep_shared[s->mesh->fresh[GW_SLOT_ENDPOINT][i]], 0,

@@ -149,8 +149,7 @@ int gw_dp_start(struct gw_dp *dp, const struct ctl_config *conf, char *err, size
  * the caller's): -EBUSY while the previous generation is not acknowledged
  * by every worker or too many old ones are still held by connections,
  * -ENOSPC out of slots, -ENOMEM, -EINVAL (a route table did not compile). */
-int gw_dp_publish(struct gw_dp *dp, struct ctl_config *conf, const char *hash, char *err,
-		  size_t errlen);
+int gw_dp_publish(struct gw_dp *dp, struct ctl_config *conf, char *err, size_t errlen);
 /* Stops workers, closes ports, frees everything. Safe on a partly started dp. */
 void gw_dp_stop(struct gw_dp *dp);
 /* Ports started, every worker in its loop, the current snapshot acknowledged. */
