@@ -108,6 +108,8 @@ cmd_status(void *arg, json_t *args, json_t **result, struct ctl_error *err)
 			    json_integer((json_int_t)d->reload_failures));
 	json_object_set_new(*result, "generations_held",
 			    json_integer((json_int_t)gw_snapmgr_reclaim(d->dp.snap)));
+	if (d->disc != NULL)
+		json_object_set_new(*result, "discovery", ctl_disc_json(d));
 	if (d->state == CTL_STATE_DRAINING)
 		json_object_set_new(
 			*result, "drain",
@@ -243,6 +245,7 @@ worker_stats(const struct gw_worker *w, json_t *total_drops)
 	json_object_set_new(o, "diag", diag_stats(w));
 	json_object_set_new(o, "proxy", ctl_proxy_stats_json(w));
 	json_object_set_new(o, "http", ctl_http_stats_json(w));
+	json_object_set_new(o, "health", ctl_hcheck_stats_json(w));
 	return o;
 }
 
@@ -368,7 +371,7 @@ ctl_stats_json(struct ctl_daemon *d)
 {
 	json_t *ports = json_array(), *workers = json_array(), *drops = json_object();
 	json_t *totals = json_object(), *tcp = json_object(), *diag = json_object();
-	json_t *proxy = json_object(), *http = json_object();
+	json_t *proxy = json_object(), *http = json_object(), *health = json_object();
 	uint64_t rx = 0, tx = 0, redir = 0;
 
 	for (unsigned int p = 0; p < d->dp.n_ports; p++)
@@ -380,6 +383,7 @@ ctl_stats_json(struct ctl_daemon *d)
 		sum_into(diag, json_object_get(ws, "diag"));
 		sum_into(proxy, json_object_get(ws, "proxy"));
 		sum_into(http, json_object_get(ws, "http"));
+		sum_into(health, json_object_get(ws, "health"));
 		json_array_append_new(workers, ws);
 		rx += w->stats.rx_pkts;
 		tx += w->stats.tx_pkts;
@@ -393,6 +397,7 @@ ctl_stats_json(struct ctl_daemon *d)
 	json_object_set_new(totals, "diag", diag);
 	json_object_set_new(totals, "proxy", proxy);
 	json_object_set_new(totals, "http", http);
+	json_object_set_new(totals, "health", health);
 	return json_pack("{s:o, s:o, s:o, s:o}", "ports", ports, "workers", workers, "totals",
 			 totals, "mbufs", mbuf_stats(d));
 }

@@ -284,6 +284,8 @@ endpoint_row(struct ctl_daemon *d, const struct gw_mesh *m, unsigned int e, uint
 		"bytes_received", (json_int_t)v[5], "ejected", until > now, "ejected_ms_left",
 		(json_int_t)(until > now ? (until - now) / (d->dp.hz / 1000) : 0), "ejections",
 		(json_int_t)LOAD(sh->ejections), "drained", LOAD(sh->drained) != 0);
+	json_object_set_new(row, "source", json_string(ctl_ep_source_name(ge->conf.source)));
+	ctl_hcheck_row(d, m, e, row);
 	return row;
 }
 

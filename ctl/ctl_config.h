@@ -515,5 +515,7 @@ const char *ctl_lb_policy_name(enum ctl_lb_policy p);
 
 /* "source_ip", "five_tuple". */
 const char *ctl_hash_key_name(enum ctl_hash_key k);
+/* "config", "file", "etcd". */
+const char *ctl_ep_source_name(enum ctl_ep_source s);
 
 #endif /* MESHGW_CTL_CONFIG_H */

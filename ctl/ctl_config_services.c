@@ -47,6 +47,14 @@ ctl_lb_policy_name(enum ctl_lb_policy p)
 }
 
 const char *
+ctl_ep_source_name(enum ctl_ep_source s)
+{
+	static const char *const names[] = {"config", "file", "etcd"};
+
+	return (unsigned int)s < sizeof(names) / sizeof(names[0]) ? names[s] : "unknown";
+}
+
+const char *
 ctl_hash_key_name(enum ctl_hash_key k)
 {
 	if ((unsigned int)k >= sizeof(hash_words) / sizeof(hash_words[0]) - 1)
@@ -528,9 +536,6 @@ cluster_check(struct cfg_parse *ps, const config_setting_t *s, const void *elem,
 			return cfg_fail(ps, config_setting_get_member(s, "name"),
 					"duplicate cluster name '%s' (first at line %d)", cl->name,
 					ps->c->clusters[i].line);
-	if (cl->n_endpoints == 0)
-		return cfg_fail(ps, s, "'endpoints' is required for cluster '%s' (at least one)",
-				cl->name);
 	if ((rc = cluster_extras(ps, s, cl)) < 0)
 		return rc;
 	return endpoints_unique(ps, s, cl);
@@ -631,13 +636,35 @@ vips_vs_listeners(struct cfg_parse *ps, const config_setting_t *s,
 	return 0;
 }
 
+/* A cluster may leave its endpoints to discovery, but only when there is
+ * a discovery source: otherwise it could never have one. */
+static int
+clusters_have_endpoints(struct cfg_parse *ps)
+{
+	for (unsigned int k = 0; k < ps->c->n_clusters; k++) {
+		const struct ctl_cluster_conf *cl = &ps->c->clusters[k];
+
+		if (cl->n_endpoints == 0 && ps->c->discovery.endpoints_file[0] == '\0')
+			return cfg_fail_at(ps, cl->line,
+					   "'endpoints' is required for cluster '%s' (at least "
+					   "one, unless discovery.endpoints_file supplies them)",
+					   cl->name);
+	}
+	return 0;
+}
+
 int
 cfg_services_resolve(struct cfg_parse *ps)
 {
+	int rc = clusters_have_endpoints(ps);
+
+	if (rc < 0)
+		return rc;
 	for (unsigned int i = 0; i < ps->c->n_services; i++) {
 		const config_setting_t *e = config_setting_get_elem(ps->services, i);
 		struct ctl_service_conf *svc = &ps->c->services[i];
-		int rc = cluster_by_name(ps, e, svc);
+
+		rc = cluster_by_name(ps, e, svc);
 		if (rc == 0)
 			rc = vips_vs_listeners(ps, e, svc);
 		if (rc < 0)

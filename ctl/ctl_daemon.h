@@ -13,6 +13,7 @@
 #include <jansson.h>
 
 #include "ctl_config.h"
+#include "ctl_loop.h"
 #include "ctl_server.h"
 #include "gw_worker.h"
 
@@ -20,11 +21,19 @@
  * have until drain_deadline_ms. */
 enum ctl_state { CTL_STATE_STARTING, CTL_STATE_RUNNING, CTL_STATE_DRAINING, CTL_STATE_STOPPING };
 
+struct ctl_disc;
+struct ctl_health;
+
 struct ctl_daemon {
 	struct ctl_config
 		*conf;	    /* the running generation's (owned by its snapshot after a reload) */
 	char conf_hash[72]; /* its content hash, "sha256:<hex>" */
+	char *conf_text;    /* its file's bytes: discovery re-parses them */
+	size_t conf_len;
 	uint64_t reloads, reload_failures;
+	struct ctl_disc *disc;	   /* the endpoints file; NULL: none configured */
+	struct ctl_health *health; /* active health checks' thresholds, by endpoint slot */
+	uint64_t health_stale;	   /* results for endpoints no longer checked */
 	struct gw_dp dp;
 	enum ctl_state state;
 	uint64_t start_ms;
@@ -48,10 +57,43 @@ int ctl_cmds_reload_register(struct ctl_server *srv, struct ctl_daemon *d);
  * *result ({generation, hash, restart_required[], ms}), or -errno with a
  * message in err (the running generation stays). Control thread. */
 int ctl_reload(struct ctl_daemon *d, json_t **result, char *err, size_t errlen);
+/* The config file's bytes into the next generation: parsed (they may be
+ * the running ones again), restart-only settings kept from the running
+ * config (named in restart, which may be NULL), discovered endpoints
+ * merged, published. On success d->conf is the new config. 0 or -errno
+ * with err filled (the running generation stays). */
+int ctl_publish_config(struct ctl_daemon *d, const char *text, size_t len, json_t *restart,
+		       char *err, size_t errlen);
+
+/* Discovery from the endpoints file (ctl_discovery.c). ctl_disc_boot runs
+ * before the first snapshot: it reads the file once and merges it into
+ * conf (a bad file is logged; the config's endpoints stay). ctl_disc_start
+ * then watches it on loop; each new good version is published as the next
+ * generation (retried every tick while a generation is pending). */
+int ctl_disc_boot(struct ctl_daemon *d, struct ctl_config *conf);
+int ctl_disc_start(struct ctl_daemon *d, struct ctl_loop *loop);
+void ctl_disc_tick(struct ctl_daemon *d);
+void ctl_disc_stop(struct ctl_daemon *d);
+/* Into nc: the discovered endpoints in force. 0 or -errno with err. */
+int ctl_disc_merge(struct ctl_daemon *d, struct ctl_config *nc, char *err, size_t errlen);
+/* The generation just published carries the version in force. */
+void ctl_disc_published(struct ctl_daemon *d);
+/* {path, hash, loads, ...} for `status` and /metrics; NULL without discovery. */
+json_t *ctl_disc_json(const struct ctl_daemon *d);
+
+/* Active health checks (ctl_hcheck.c): init after gw_dp_start (results
+ * arrive through gw_dp_poll_events), sync after each publish (state of
+ * endpoints that left or are no longer checked goes), fini before
+ * gw_dp_stop. ctl_hcheck_row adds health fields to an `endpoints` row. */
+int ctl_hcheck_init(struct ctl_daemon *d);
+void ctl_hcheck_sync(struct ctl_daemon *d);
+void ctl_hcheck_fini(struct ctl_daemon *d);
+void ctl_hcheck_row(struct ctl_daemon *d, const struct gw_mesh *m, unsigned int ep, json_t *row);
+json_t *ctl_hcheck_stats_json(const struct gw_worker *w);
+void ctl_hcheck_metrics(FILE *f, struct ctl_daemon *d);
+
 /* "sha256:<hex>" of a config file's bytes. */
 void ctl_config_hash(const char *text, size_t len, char *out, size_t outlen);
-/* The same of a file ("?" when it cannot be read). */
-void ctl_config_file_hash(const char *path, char *out, size_t outlen);
 /* routes (ctl_cmds_routes.c). */
 int ctl_cmds_routes_register(struct ctl_server *srv, struct ctl_daemon *d);
 /* The route families of /metrics (ctl_cmds_routes.c). */

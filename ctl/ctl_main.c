@@ -184,6 +184,7 @@ tick(void *arg)
 		gw_outlier_review(gw_snapmgr_current(d->dp.snap)->mesh, d->dp.ep_shared,
 				  d->dp.outlier_next, rte_rdtsc(), d->dp.hz);
 	}
+	ctl_disc_tick(d);
 	if (reload_requested && d->state == CTL_STATE_RUNNING) {
 		char msg[600];
 		json_t *res = NULL;
@@ -249,29 +250,38 @@ run_control(struct ctl_daemon *d)
 			goto out;
 		}
 	}
+	if (ctl_disc_start(d, loop) != 0)
+		goto out;
 	ctl_loop_on_tick(loop, tick, d);
 	while (!stop_requested)
 		ctl_loop_run_once(loop);
 	rc = worker_failed ? -1 : 0;
 out:
 	d->state = CTL_STATE_STOPPING;
+	ctl_disc_stop(d);
 	ctl_admin_free(admin);
 	ctl_server_free(srv);
 	ctl_loop_free(loop);
 	return rc;
 }
 
+/* Keeps the file's bytes: discovery re-parses them for each generation. */
 static int
-load_config(const struct opts *o, struct ctl_config *c)
+load_config(const struct opts *o, struct ctl_daemon *d)
 {
 	char err[512];
-	int rc = ctl_config_load_file(o->conf, c, err, sizeof(err));
+	int rc = -EIO;
 
+	d->conf_text = ctl_config_read(o->conf, &d->conf_len, err, sizeof(err));
+	if (d->conf_text != NULL)
+		rc = ctl_config_load_text(o->conf, d->conf_text, d->conf_len, d->conf, err,
+					  sizeof(err));
 	if (rc != 0) {
 		fprintf(stderr, "meshgw: %s\n", err);
 		return rc;
 	}
-	return apply_socket_override(c, o->socket);
+	ctl_config_hash(d->conf_text, d->conf_len, d->conf_hash, sizeof(d->conf_hash));
+	return apply_socket_override(d->conf, o->socket);
 }
 
 int
@@ -286,7 +296,7 @@ main(int argc, char **argv)
 	if (parse_opts(argc, argv, &o) != 0)
 		return 64;
 	d.conf = calloc(1, sizeof(*d.conf));
-	if (d.conf == NULL || load_config(&o, d.conf) != 0)
+	if (d.conf == NULL || load_config(&o, &d) != 0)
 		return 1;
 	boot = d.conf;
 	if (o.check) {
@@ -299,8 +309,11 @@ main(int argc, char **argv)
 	signal(SIGTERM, on_signal);
 	signal(SIGHUP, on_signal);
 	signal(SIGPIPE, SIG_IGN);
-	ctl_config_file_hash(d.conf->path, d.conf_hash, sizeof(d.conf_hash));
 	d.start_ms = ctl_now_ms();
+	if (ctl_disc_boot(&d, d.conf) != 0) {
+		fprintf(stderr, "meshgw: out of memory\n");
+		return 1;
+	}
 	rc = gw_eal_init(d.conf);
 	if (rc < 0) {
 		fprintf(stderr, "meshgw: EAL init failed: %s\n", rte_strerror(-rc));
@@ -310,17 +323,19 @@ main(int argc, char **argv)
 	rc = gw_dp_start(&d.dp, d.conf, err, sizeof(err));
 	if (rc != 0)
 		fprintf(stderr, "meshgw: %s\n", err);
-	else if ((rc = ctl_alog_open(&d)) == 0)
+	else if ((rc = ctl_alog_open(&d)) == 0 && (rc = ctl_hcheck_init(&d)) == 0)
 		rc = run_control(&d);
 	d.dp.on_stopped = alog_last;
 	d.dp.on_stopped_arg = &d;
 	GW_LOG(INFO, "shutting down");
 	ctl_cmds_fini(&d);
+	ctl_hcheck_fini(&d);
 	gw_dp_stop(&d.dp);
 	gw_eal_pools_free();
 	rte_eal_cleanup();
 	/* reloaded configs went with their snapshots; the start-up one is ours */
 	ctl_config_release(boot);
 	free(boot);
+	free(d.conf_text);
 	return rc == 0 ? 0 : 1;
 }

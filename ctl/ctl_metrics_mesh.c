@@ -47,6 +47,10 @@ static const struct family endpoint_families[] = {
 	{"ejections", "endpoint_ejections_total", false, "Times the endpoint was ejected."},
 	{"drained", "endpoint_drained", true, "1 while the endpoint is drained."},
 	{"weight", "endpoint_weight", true, "Configured weight."},
+	{"healthy", "endpoint_healthy", true,
+	 "0 while active health checks hold the endpoint unhealthy (unchecked: 1)."},
+	{"health_checks", "endpoint_health_checks_total", false, "Health check results."},
+	{"health_failures", "endpoint_health_failures_total", false, "Failed health checks."},
 };
 
 /* Label values are config names and addresses: checked at load to be
@@ -169,5 +173,6 @@ ctl_metrics_mesh(FILE *f, struct ctl_daemon *d)
 		"meshgw_outlier_ejections_refused_total %lld\n",
 		number(json_object_get(m, "ejections")),
 		number(json_object_get(m, "ejections_refused")));
+	ctl_hcheck_metrics(f, d);
 	json_decref(m);
 }

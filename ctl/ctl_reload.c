@@ -66,24 +66,45 @@ keep_restart_only(const struct ctl_config *run, struct ctl_config *nc, json_t *r
 #undef KEEP
 }
 
-void
-ctl_config_file_hash(const char *path, char *out, size_t outlen)
+int
+ctl_publish_config(struct ctl_daemon *d, const char *text, size_t len, json_t *restart, char *err,
+		   size_t errlen)
 {
-	size_t len = 0;
-	char *text = ctl_config_read(path, &len, NULL, 0);
+	json_t *changed = restart ? restart : json_array();
+	struct ctl_config *nc = calloc(1, sizeof(*nc));
+	int rc;
 
-	if (text == NULL) {
-		snprintf(out, outlen, "?");
-		return;
+	if (nc == NULL) {
+		snprintf(err, errlen, "no memory for the new config");
+		rc = -ENOMEM;
+		goto out;
 	}
-	ctl_config_hash(text, len, out, outlen);
-	free(text);
+	rc = ctl_config_load_text(d->conf->path, text, len, nc, err, errlen);
+	if (rc != 0) {
+		free(nc);
+		goto out;
+	}
+	keep_restart_only(d->conf, nc, changed);
+	rc = ctl_disc_merge(d, nc, err, errlen);
+	if (rc == 0)
+		rc = gw_dp_publish(&d->dp, nc, err, errlen);
+	if (rc != 0) {
+		ctl_config_release(nc);
+		free(nc);
+		goto out;
+	}
+	d->conf = nc;
+	ctl_disc_published(d);
+	ctl_hcheck_sync(d);
+out:
+	if (restart == NULL)
+		json_decref(changed);
+	return rc;
 }
 
 static int
 reload(struct ctl_daemon *d, json_t **result, char *err, size_t errlen)
 {
-	struct ctl_config *nc;
 	json_t *restart;
 	char hash[72];
 	size_t len = 0;
@@ -105,29 +126,17 @@ reload(struct ctl_daemon *d, json_t **result, char *err, size_t errlen)
 	text = ctl_config_read(d->conf->path, &len, err, errlen);
 	if (text == NULL)
 		return -errno;
-	nc = calloc(1, sizeof(*nc));
-	if (nc == NULL) {
-		free(text);
-		snprintf(err, errlen, "no memory for the new config");
-		return -ENOMEM;
-	}
-	rc = ctl_config_load_text(d->conf->path, text, len, nc, err, errlen);
-	ctl_config_hash(text, len, hash, sizeof(hash));
-	free(text);
-	if (rc != 0) {
-		free(nc);
-		return rc;
-	}
 	restart = json_array();
-	keep_restart_only(d->conf, nc, restart);
-	rc = gw_dp_publish(&d->dp, nc, err, errlen);
+	rc = ctl_publish_config(d, text, len, restart, err, errlen);
 	if (rc != 0) {
 		json_decref(restart);
-		ctl_config_release(nc);
-		free(nc);
+		free(text);
 		return rc;
 	}
-	d->conf = nc;
+	ctl_config_hash(text, len, hash, sizeof(hash));
+	free(d->conf_text);
+	d->conf_text = text;
+	d->conf_len = len;
 	snprintf(d->conf_hash, sizeof(d->conf_hash), "%s", hash);
 	d->reloads++;
 	GW_LOG(INFO, "reload: generation %" PRIu64 " (%s) published in %" PRIu64 " ms%s",
@@ -168,14 +177,13 @@ cmd_reload(void *arg, json_t *args, json_t **result, struct ctl_error *err)
 static json_t *
 endpoint_conf_json(const struct ctl_endpoint_conf *e)
 {
-	static const char *const src[] = {"config", "file", "etcd"};
 	char ap[32];
 
 	snprintf(ap, sizeof(ap), "%u.%u.%u.%u:%u", e->addr >> 24, (e->addr >> 16) & 0xff,
 		 (e->addr >> 8) & 0xff, e->addr & 0xff, e->port);
 	return json_pack("{s:s, s:I, s:s, s:s, s:s}", "endpoint", ap, "weight",
 			 (json_int_t)e->weight, "node", e->node, "zone", e->zone, "source",
-			 e->source < 3 ? src[e->source] : "?");
+			 ctl_ep_source_name(e->source));
 }
 
 /* The effective config: what the running generation was built from. */

@@ -112,7 +112,7 @@ usage(FILE *f)
 	      "  clusters                    clusters: policy, limits, active and pending,\n"
 	      "                              ejected endpoints, the Maglev table digest\n"
 	      "  endpoints [CLUSTER]         endpoints: connections, bytes, failures,\n"
-	      "                              ejection and drain state\n"
+	      "                              ejection, drain and health state, source\n"
 	      "  drain [CLUSTER] ADDR:PORT   no new connections to that endpoint\n"
 	      "  undrain [CLUSTER] ADDR:PORT takes new connections again\n"
 	      "  routes [TABLE] [--brief]    HTTP route tables: each route's match, action and\n"

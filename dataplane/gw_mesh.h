@@ -154,13 +154,27 @@ struct gw_ep_shared {
 	uint64_t ejected_until; /* TSC; 0: not ejected */
 	uint32_t ejections;	/* how many times so far (the next one lasts longer) */
 	uint8_t drained;	/* `meshgwctl drain`: no new connections */
+	uint8_t unhealthy;	/* active health checks failed (ctl_health.h) */
 };
+
+static inline bool
+gw_ep_drained(const struct gw_ep_shared *s)
+{
+	return __atomic_load_n(&s->drained, __ATOMIC_RELAXED) != 0;
+}
+
+/* Healthy and not ejected (drain aside): counts towards the panic threshold. */
+static inline bool
+gw_ep_healthy(const struct gw_ep_shared *s, uint64_t now)
+{
+	return !__atomic_load_n(&s->unhealthy, __ATOMIC_RELAXED) &&
+	       __atomic_load_n(&s->ejected_until, __ATOMIC_RELAXED) <= now;
+}
 
 static inline bool
 gw_ep_available(const struct gw_ep_shared *s, uint64_t now)
 {
-	return !__atomic_load_n(&s->drained, __ATOMIC_RELAXED) &&
-	       __atomic_load_n(&s->ejected_until, __ATOMIC_RELAXED) <= now;
+	return !gw_ep_drained(s) && gw_ep_healthy(s, now);
 }
 
 #endif /* MESHGW_GW_MESH_H */

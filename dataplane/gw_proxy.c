@@ -23,6 +23,7 @@
 #include <rte_timer.h>
 
 #include "gw_alog.h"
+#include "gw_health.h"
 #include "gw_http.h"
 #include "gw_log.h"
 #include "gw_proxy_internal.h"
@@ -180,22 +181,34 @@ tried(const struct gw_pick *pk, unsigned int i)
 	return false;
 }
 
-/* Fills eligible[] for the cluster: available (not drained, not ejected),
- * not tried yet by this connection when another one is left, and within the
- * best locality tier that has enough of its endpoints available. Returns
- * how many are eligible. */
+/* Fills eligible[] for the cluster: available (not drained, healthy, not
+ * ejected), not tried yet by this connection when another one is left, and
+ * within the best locality tier that has enough of its endpoints available.
+ * Below the panic threshold of healthy endpoints, health and ejection are
+ * ignored (every endpoint not drained takes a share, as in Envoy: better
+ * than overloading the few left). Returns how many are eligible. */
 static unsigned int
-eligible_set(const struct gw_proxy *p, const struct gw_pick *pk, bool *eligible)
+eligible_set(struct gw_proxy *p, const struct gw_pick *pk, bool *eligible)
 {
 	const struct gw_cluster *gc = &pk->mesh->clusters[pk->cluster];
 	unsigned int n = gc->n_eps;
 	unsigned int avail_in[GW_TIER_N] = {0}, total_in[GW_TIER_N] = {0}, n_ok = 0;
-	bool untried_left = false;
+	unsigned int n_undrained = 0, n_healthy = 0;
+	bool untried_left = false, panic;
 	int best = GW_TIER_N;
 
 	for (unsigned int i = 0; i < n; i++) {
+		const struct gw_ep_shared *sh = &p->shared[gc->eps[i]];
+
+		eligible[i] = !gw_ep_drained(sh);
+		n_undrained += eligible[i];
+		n_healthy += eligible[i] && gw_ep_healthy(sh, p->now);
+	}
+	panic = gw_health_panic(n_undrained, n_healthy, gc->conf.panic_threshold);
+	p->stats.panic_picks += panic;
+	for (unsigned int i = 0; i < n; i++) {
 		const struct gw_endpoint *e = &pk->mesh->endpoints[gc->eps[i]];
-		bool ok = gw_ep_available(&p->shared[gc->eps[i]], p->now);
+		bool ok = eligible[i] && (panic || gw_ep_healthy(&p->shared[gc->eps[i]], p->now));
 
 		eligible[i] = ok;
 		total_in[e->tier]++;

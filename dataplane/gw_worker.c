@@ -28,11 +28,12 @@
 #include "gw_log.h"
 #include "gw_outlier.h"
 
-#define RX_BURST_MAX  256
-#define INBOX_SIZE    64
-#define EVENTS_SIZE   1024
-#define ALOG_RECORDS  8191 /* access-log records in flight per worker */
-#define IMPAIR_OUTMAX (2 * RX_BURST_MAX)
+#define RX_BURST_MAX	  256
+#define INBOX_SIZE	  64
+#define EVENTS_SIZE	  1024
+#define ALOG_RECORDS	  8191 /* access-log records in flight per worker */
+#define HEALTH_MAX_CHECKS 256  /* health-check connections open at once per worker */
+#define IMPAIR_OUTMAX	  (2 * RX_BURST_MAX)
 
 /* ---- transmit ----------------------------------------------------- */
 
@@ -332,6 +333,7 @@ loop_turn(struct gw_worker *w, uint16_t burst)
 	work += poll_inbox(w);
 	work += gw_diag_poll(w->diag, w->now);
 	stk_poll(w->stk, w->now);
+	gw_health_poll(w->health, w->now);
 	stk_flush(w->stk);
 	if (w->now - w->usage_tsc > w->dp->hz / 1000)
 		publish_usage(w);
@@ -374,6 +376,10 @@ worker_main(void *arg)
 		stk_set_vips(w->stk, s->mesh->vips);
 		gw_proxy_set_mesh(w->proxy, s->mesh);
 		w->now = rte_rdtsc();
+		if (s->mesh != w->health_mesh) {
+			gw_health_update(w->health, s->mesh, w->now);
+			w->health_mesh = s->mesh;
+		}
 		unsigned int work = loop_turn(w, burst);
 		gw_snapmgr_quiescent(w->dp->snap, w->id, s->generation);
 		uint64_t end = rte_rdtsc();
@@ -389,6 +395,8 @@ worker_main(void *arg)
 		}
 		prev = rte_rdtsc();
 	}
+	gw_health_update(w->health, NULL, w->now); /* the mesh may go once we stop */
+	w->health_mesh = NULL;
 	gw_proxy_stop(w->proxy);
 	gw_diag_stop(w->diag);
 	stk_flush(w->stk);
@@ -478,6 +486,18 @@ proxy_eject(void *arg, unsigned int ep)
 		w->stats.event_drops++;
 }
 
+/* Worker: a health check's result to the control thread (dropped and
+ * counted when the ring is full: the next check reports again). */
+static void
+health_result(void *arg, const struct gw_mesh *mesh, unsigned int ep, bool ok, uint8_t reason)
+{
+	struct gw_worker *w = arg;
+
+	(void)mesh;
+	if (rte_ring_sp_enqueue(w->events, gw_health_event(ep, ok, reason)) != 0)
+		w->stats.event_drops++;
+}
+
 static void
 worker_free(struct gw_worker *w)
 {
@@ -485,6 +505,8 @@ worker_free(struct gw_worker *w)
 
 	if (w == NULL)
 		return;
+	gw_health_free(w->health); /* before its stack */
+	w->health = NULL;
 	stk_free(w->stk); /* may still report closed connections to diag */
 	w->stk = NULL;
 	gw_proxy_free(w->proxy);
@@ -558,6 +580,10 @@ worker_create(struct gw_dp *dp, unsigned int id, unsigned int lcore)
 				   RTE_MAX(conf->tcp.max_conns / 2, 1u), id, dp->hz, proxy_eject, w,
 				   socket);
 	if (w->proxy == NULL)
+		goto fail;
+	w->health = gw_health_create(w->stk, w->pool, HEALTH_MAX_CHECKS, id, dp->n_workers, dp->hz,
+				     health_result, w);
+	if (w->health == NULL)
 		goto fail;
 	return w;
 fail:
@@ -788,6 +814,15 @@ gw_dp_poll_events(struct gw_dp *dp)
 			struct gw_cmd *c = ev;
 			unsigned int ep;
 
+			uint32_t hep;
+			uint8_t reason;
+			bool ok;
+
+			if (gw_health_is_event(ev, &hep, &ok, &reason)) {
+				if (dp->on_health != NULL)
+					dp->on_health(dp->on_health_arg, hep, ok, reason);
+				continue;
+			}
 			if (gw_outlier_is_event(ev, &ep)) {
 				if (gw_outlier_eject(gw_snapmgr_current(dp->snap)->mesh,
 						     dp->ep_shared, ep, rte_rdtsc(), dp->hz))

@@ -21,6 +21,7 @@
 
 #include "ctl_config.h"
 #include "gw_diag.h"
+#include "gw_health.h"
 #include "gw_impair.h"
 #include "gw_port.h"
 #include "gw_proxy.h"
@@ -98,9 +99,11 @@ struct gw_worker {
 	unsigned int lcore;
 	struct gw_dp *dp;
 	struct stk_ctx *stk;
-	struct gw_diag *diag;	/* echo, discard, source, tcp-probe */
-	struct gw_proxy *proxy; /* the L4 proxy on the service VIPs */
-	struct gw_alog_q alog;	/* access-log records to control (pool NULL: no log) */
+	struct gw_diag *diag;		   /* echo, discard, source, tcp-probe */
+	struct gw_proxy *proxy;		   /* the L4 proxy on the service VIPs */
+	struct gw_health *health;	   /* active health checks of the endpoints it owns */
+	const struct gw_mesh *health_mesh; /* the mesh the checker was last given */
+	struct gw_alog_q alog;		   /* access-log records to control (pool NULL: no log) */
 	struct rte_mempool *pool;
 	struct rte_ring *redirect; /* frames other workers hand to this one */
 	struct rte_ring *inbox;	   /* commands from control */
@@ -131,6 +134,10 @@ struct gw_dp {
 	uint64_t ejections, ejections_refused;	  /* control thread's counters */
 	uint64_t outlier_next[GW_SLOTS_CLUSTERS]; /* TSC of each cluster's next review */
 	uint64_t hz;
+	/* control thread: a health check's result (the event ring's), for the
+	 * thresholds; ep is the endpoint's slot. NULL: results are dropped. */
+	void (*on_health)(void *arg, uint32_t ep, bool ok, uint8_t reason);
+	void *on_health_arg;
 	/* called by gw_dp_stop once the workers stopped, before they are freed
 	 * (the access log's last records) */
 	void (*on_stopped)(void *arg);

@@ -369,8 +369,10 @@ mg_fabric() {
 }
 
 # mg_backend_start K: (re)starts backend K's nginx; returns once it listens.
+# BE_LOCATIONS: more nginx locations for its server, @K@ standing for K.
 mg_backend_start() {
-	local k=$1 dir=$TMP/be$1
+	local k=$1 dir=$TMP/be$1 locs=${BE_LOCATIONS:-}
+	locs=${locs//@K@/$k}
 	mkdir -p "$dir"
 	cat >"$dir/nginx.conf" <<-NGINX
 		daemon off; master_process off; worker_processes 1;
@@ -380,7 +382,7 @@ mg_backend_start() {
 			access_log off; keepalive_timeout 0;
 			client_body_temp_path $dir; proxy_temp_path $dir; fastcgi_temp_path $dir;
 			uwsgi_temp_path $dir; scgi_temp_path $dir;
-			server { listen $(be_ip "$k"):8080 backlog=1024; location / { return 200 "b$k\n"; } }
+			server { listen $(be_ip "$k"):8080 backlog=1024; $locs location / { return 200 "b$k\n"; } }
 		}
 	NGINX
 	# not through in_be: a backgrounded function would be a subshell with its own pid
