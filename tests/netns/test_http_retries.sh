@@ -96,9 +96,15 @@ h1c load "$VIP" 80 200 --conns 1 --path /mixed >"$TMP/mixed.json" || fail "mixed
 f=$(jq -r '.status["503"] // 0' "$TMP/mixed.json")
 say "mixed cluster (one endpoint always 503): $f of 200 failed, ejection_requests_5xx $(proxy_stat ejection_requests_5xx)"
 [ "$(proxy_stat ejection_requests_5xx)" -ge 1 ] || fail "no ejection requested for consecutive 5xx"
-[ "$f" -le 10 ] || fail "$f of 200 requests failed: the failing endpoint was not ejected"
+# the ejection takes effect at the control thread's next tick (10 ms), a
+# few requests later: bounded, not exact
+[ "$f" -le 40 ] || fail "$f of 200 requests failed: the failing endpoint was not ejected"
 ctl_json endpoints mixed | jq -e --arg e "$(be_ip 3):$H1_PORT" '.endpoints[] | select(.endpoint == $e) | .ejected == true' >/dev/null ||
 	fail "endpoints: $(ctl_json endpoints mixed | jq -c .endpoints)"
+h1c load "$VIP" 80 100 --conns 1 --path /mixed >"$TMP/mixed2.json" || fail "mixed load: $(cat "$TMP/mixed2.json")"
+jq -e '.status["200"] == 100' "$TMP/mixed2.json" >/dev/null ||
+	fail "with the failing endpoint ejected: $(jq -c .status "$TMP/mixed2.json")"
+say "once ejected: $(jq -c .status "$TMP/mixed2.json")"
 
 mg_http_end
 mg_stop

@@ -12,7 +12,9 @@
 #   3. a broken file is refused naming its line, the generation and the
 #      traffic stay; SIGHUP reloads like the command does;
 #   4. the removed service's VIP no longer accepts; old generations are
-#      freed once their last connection ended.
+#      freed once their last connection ended;
+#   5. a reload while the previous generation is still pending is refused
+#      with a clear message.
 #
 #   $PEER ── bridge ── meshgw  VIP $NET.100:80 (http, route table r), :5007 (tcp echo)
 #                 ├── backends 1, 2  h1peer.py serve-echo
@@ -179,6 +181,33 @@ curl_out=$(in_peer curl -s -m 3 "http://$VIP/a") || fail "after the reloads: cur
 ctl_json config | jq -e ".generation == $(gen) and (.services | length) == 1" >/dev/null ||
 	fail "config does not show the running generation: $(ctl_json config | jq -c '{generation, services}')"
 say "VIP of the removed service refuses, generations freed, config at generation $(gen)"
+
+# 5. reloads do not overlap: two requests in one write reach the control
+# thread together; the second comes before the workers took the first
+# generation, and is refused saying so (tried until that happens)
+cat >"$TMP/twice.py" <<-'PY'
+	import json, socket, sys
+	s = socket.socket(socket.AF_UNIX)
+	s.connect(sys.argv[1])
+	s.sendall(b'{"id":1,"cmd":"reload"}\n{"id":2,"cmd":"reload"}\n')
+	f = s.makefile()
+	print(json.dumps([json.loads(f.readline()), json.loads(f.readline())]))
+PY
+refused=0
+for _ in $(seq 20); do
+	g=$(gen)
+	r=$("$PY" "$TMP/twice.py" "$SOCK") || fail "two reloads: no answer"
+	jq -e '.[0].ok' <<<"$r" >/dev/null || fail "the first of two reloads failed: $r"
+	if jq -e '.[1].ok == false' <<<"$r" >/dev/null; then
+		jq -e '.[1].error.message | test("reload is pending")' <<<"$r" >/dev/null ||
+			fail "the overlapping reload was refused without saying why: $r"
+		[ "$(gen)" -eq $((g + 1)) ] || fail "an overlapping reload changed the generation: $g -> $(gen)"
+		refused=1
+		break
+	fi
+done
+[ $refused = 1 ] || fail "20 pairs of back-to-back reloads: none overlapped a pending one"
+say "overlapping reload refused: $(jq -c '.[1].error' <<<"$r")"
 mg_http_end
 mg_stop
 say ok
