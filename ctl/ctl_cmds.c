@@ -110,6 +110,8 @@ cmd_status(void *arg, json_t *args, json_t **result, struct ctl_error *err)
 			    json_integer((json_int_t)gw_snapmgr_reclaim(d->dp.snap)));
 	if (d->disc != NULL)
 		json_object_set_new(*result, "discovery", ctl_disc_json(d));
+	if (d->rjob != NULL)
+		json_object_set_new(*result, "reload_pending", ctl_reload_pending_json(d));
 	if (d->state == CTL_STATE_DRAINING)
 		json_object_set_new(
 			*result, "drain",

@@ -22,6 +22,7 @@
 enum ctl_state { CTL_STATE_STARTING, CTL_STATE_RUNNING, CTL_STATE_DRAINING, CTL_STATE_STOPPING };
 
 struct ctl_disc;
+struct ctl_rjob;
 struct ctl_health;
 
 struct ctl_daemon {
@@ -31,6 +32,12 @@ struct ctl_daemon {
 	char *conf_text;    /* its file's bytes: discovery re-parses them */
 	size_t conf_len;
 	uint64_t reloads, reload_failures;
+	struct ctl_rjob *rjob;	/* a reload compiling its route tables; NULL: none */
+	uint64_t rjob_seq;	/* tags the requests waiting for one */
+	uint64_t rjob_done_seq; /* the last one finished: its answer */
+	int rjob_rc;
+	json_t *rjob_result;
+	char rjob_err[600];
 	struct ctl_disc *disc;	   /* the endpoints file; NULL: none configured */
 	struct ctl_health *health; /* active health checks' thresholds, by endpoint slot */
 	uint64_t health_stale;	   /* results for endpoints no longer checked */
@@ -51,12 +58,22 @@ int ctl_cmds_register(struct ctl_server *srv, struct ctl_daemon *d);
 int ctl_cmds_tcp_register(struct ctl_server *srv, struct ctl_daemon *d);
 /* services, clusters, endpoints, drain, undrain (ctl_cmds_mesh.c). */
 int ctl_cmds_mesh_register(struct ctl_server *srv, struct ctl_daemon *d);
+/* The `config` command (ctl_cmd_config.c). */
+int ctl_cmd_config(void *arg, json_t *args, json_t **result, struct ctl_error *err);
 /* reload and config (ctl_reload.c). */
 int ctl_cmds_reload_register(struct ctl_server *srv, struct ctl_daemon *d);
 /* Re-reads the config file and publishes it as the next generation: 0 with
- * *result ({generation, hash, restart_required[], ms}), or -errno with a
- * message in err (the running generation stays). Control thread. */
+ * *result ({generation, hash, restart_required[], ms}, or {compiling,
+ * route_tables, routes} when its route tables compile in the background
+ * first), or -errno with a message in err (the running generation stays).
+ * Control thread. */
 int ctl_reload(struct ctl_daemon *d, json_t **result, char *err, size_t errlen);
+/* Every tick: publishes a reload whose compile finished. */
+void ctl_reload_tick(struct ctl_daemon *d);
+/* At shutdown: waits for a compile still running, frees what is left. */
+void ctl_reload_fini(struct ctl_daemon *d);
+/* {compiling_route_tables, routes, ms} for `status`; NULL: none. */
+json_t *ctl_reload_pending_json(const struct ctl_daemon *d);
 /* The config file's bytes into the next generation: parsed (they may be
  * the running ones again), restart-only settings kept from the running
  * config (named in restart, which may be NULL), discovered endpoints

@@ -184,6 +184,7 @@ tick(void *arg)
 		gw_outlier_review(gw_snapmgr_current(d->dp.snap)->mesh, d->dp.ep_shared,
 				  d->dp.outlier_next, rte_rdtsc(), d->dp.hz);
 	}
+	ctl_reload_tick(d);
 	ctl_disc_tick(d);
 	if (reload_requested && d->state == CTL_STATE_RUNNING) {
 		char msg[600];
@@ -328,6 +329,7 @@ main(int argc, char **argv)
 	d.dp.on_stopped = alog_last;
 	d.dp.on_stopped_arg = &d;
 	GW_LOG(INFO, "shutting down");
+	ctl_reload_fini(&d);
 	ctl_cmds_fini(&d);
 	ctl_hcheck_fini(&d);
 	gw_dp_stop(&d.dp);

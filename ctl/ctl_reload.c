@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * ctl_reload.c - `meshgwctl reload`, SIGHUP and `meshgwctl config`.
+ * ctl_reload.c - `meshgwctl reload` and SIGHUP.
  *
  * A reload reads the file the daemon started with, validates all of it
  * (a bad file is refused with file:line, the running generation stays),
@@ -8,9 +8,13 @@
  * which ones changed), and publishes the rest as the next generation.
  * Connections keep the generation they started on; the workers move new
  * ones to the new generation at their next loop turn. A reload is refused
- * while the previous one is not acknowledged by every worker.
+ * while the previous one is not acknowledged by every worker, or while its
+ * route tables are still compiling: that runs on a thread of its own, so
+ * the control loop keeps answering meanwhile.
  */
 #include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,55 +70,156 @@ keep_restart_only(const struct ctl_config *run, struct ctl_config *nc, json_t *r
 #undef KEEP
 }
 
+/* The new config, parsed and checked: discovered endpoints merged in, then
+ * published. On success d->conf is nc (owned by its snapshot); on failure
+ * nc is still the caller's. */
+static int
+publish_parsed(struct ctl_daemon *d, struct ctl_config *nc, char *err, size_t errlen)
+{
+	int rc = ctl_disc_merge(d, nc, err, errlen);
+
+	if (rc == 0)
+		rc = gw_dp_publish(&d->dp, nc, err, errlen);
+	if (rc != 0)
+		return rc;
+	d->conf = nc;
+	ctl_disc_published(d);
+	ctl_hcheck_sync(d);
+	return 0;
+}
+
+/* text into a new config with the running restart-only settings. */
+static struct ctl_config *
+parse(struct ctl_daemon *d, const char *text, size_t len, json_t *restart, int *rc, char *err,
+      size_t errlen)
+{
+	struct ctl_config *nc = calloc(1, sizeof(*nc));
+
+	if (nc == NULL) {
+		snprintf(err, errlen, "no memory for the new config");
+		*rc = -ENOMEM;
+		return NULL;
+	}
+	*rc = ctl_config_load_text(d->conf->path, text, len, nc, err, errlen);
+	if (*rc != 0) {
+		free(nc);
+		return NULL;
+	}
+	keep_restart_only(d->conf, nc, restart);
+	return nc;
+}
+
+static void
+config_free(struct ctl_config *nc)
+{
+	if (nc != NULL)
+		ctl_config_release(nc);
+	free(nc);
+}
+
 int
 ctl_publish_config(struct ctl_daemon *d, const char *text, size_t len, json_t *restart, char *err,
 		   size_t errlen)
 {
 	json_t *changed = restart ? restart : json_array();
-	struct ctl_config *nc = calloc(1, sizeof(*nc));
 	int rc;
+	struct ctl_config *nc = parse(d, text, len, changed, &rc, err, errlen);
 
-	if (nc == NULL) {
-		snprintf(err, errlen, "no memory for the new config");
-		rc = -ENOMEM;
-		goto out;
-	}
-	rc = ctl_config_load_text(d->conf->path, text, len, nc, err, errlen);
-	if (rc != 0) {
-		free(nc);
-		goto out;
-	}
-	keep_restart_only(d->conf, nc, changed);
-	rc = ctl_disc_merge(d, nc, err, errlen);
-	if (rc == 0)
-		rc = gw_dp_publish(&d->dp, nc, err, errlen);
-	if (rc != 0) {
-		ctl_config_release(nc);
-		free(nc);
-		goto out;
-	}
-	d->conf = nc;
-	ctl_disc_published(d);
-	ctl_hcheck_sync(d);
-out:
+	if (nc != NULL && (rc = publish_parsed(d, nc, err, errlen)) != 0)
+		config_free(nc);
 	if (restart == NULL)
 		json_decref(changed);
 	return rc;
 }
 
-static int
-reload(struct ctl_daemon *d, json_t **result, char *err, size_t errlen)
-{
-	json_t *restart;
-	char hash[72];
-	size_t len = 0;
+/*
+ * A reload parses the file and compiles the route tables the cache lacks
+ * on a thread of its own (a config of 10,000 regex routes takes a second to
+ * parse and may take many to compile); the control loop goes on meanwhile
+ * (status answers, events are taken) and its tick publishes once the
+ * thread is done. One at a time.
+ */
+struct ctl_rjob {
+	pthread_t th;
+	int done; /* set by the thread */
+	/* the thread's: in */
+	char path[CTL_ARG_MAX];
 	char *text;
-	uint64_t t0 = ctl_now_ms();
+	size_t len;
+	struct gw_route_known known;
+	/* the thread's: out */
+	struct ctl_config *nc;
+	struct gw_route_job *job;
+	int rc;
+	char err[600];
+	unsigned int tables, routes; /* to compile (atomic: status reads them) */
+	/* the control thread's */
+	uint64_t t0, seq;
+};
+
+static void *
+reload_thread(void *arg)
+{
+	struct ctl_rjob *j = arg;
+	unsigned int routes = 0;
+
+	j->nc = calloc(1, sizeof(*j->nc));
+	if (j->nc == NULL) {
+		snprintf(j->err, sizeof(j->err), "no memory for the new config");
+		j->rc = -ENOMEM;
+	} else if ((j->rc = ctl_config_load_text(j->path, j->text, j->len, j->nc, j->err,
+						 sizeof(j->err))) != 0) {
+		free(j->nc);
+		j->nc = NULL;
+	} else if ((j->job = gw_route_job_create(j->nc, &j->known)) == NULL && errno != 0) {
+		snprintf(j->err, sizeof(j->err), "no memory for the route compile");
+		j->rc = -ENOMEM;
+	} else if (j->job != NULL) {
+		__atomic_store_n(&j->tables, gw_route_job_tables(j->job, &routes),
+				 __ATOMIC_RELAXED);
+		__atomic_store_n(&j->routes, routes, __ATOMIC_RELAXED);
+		gw_route_job_run(j->job);
+	}
+	__atomic_store_n(&j->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static void
+rjob_free(struct ctl_rjob *j)
+{
+	gw_route_job_free(j->job);
+	config_free(j->nc);
+	free(j->text);
+	free(j);
+}
+
+static int
+refused(struct ctl_daemon *d, int rc, const char *err)
+{
+	d->reload_failures++;
+	GW_LOG(WARN, "reload refused: %s", err);
+	return rc;
+}
+
+/* Starts a reload (d->rjob set) or refuses it (-errno, err). */
+static int
+reload_start(struct ctl_daemon *d, char *err, size_t errlen)
+{
+	struct ctl_rjob *j;
 	int rc;
 
 	if (d->state != CTL_STATE_RUNNING) {
 		snprintf(err, errlen, "not running (starting or draining): nothing reloaded");
 		return -EAGAIN;
+	}
+	if (d->rjob != NULL) {
+		unsigned int t = __atomic_load_n(&d->rjob->tables, __ATOMIC_RELAXED);
+
+		snprintf(err, errlen,
+			 "a reload is pending: %s for %" PRIu64
+			 " ms (%u route table(s) to compile)",
+			 t ? "compiling" : "parsing", ctl_now_ms() - d->rjob->t0, t);
+		return -EBUSY;
 	}
 	if (!gw_snapmgr_all_acked(d->dp.snap)) {
 		snprintf(err, errlen,
@@ -123,133 +228,178 @@ reload(struct ctl_daemon *d, json_t **result, char *err, size_t errlen)
 			 gw_snapmgr_generation(d->dp.snap));
 		return -EBUSY;
 	}
-	text = ctl_config_read(d->conf->path, &len, err, errlen);
-	if (text == NULL)
-		return -errno;
-	restart = json_array();
-	rc = ctl_publish_config(d, text, len, restart, err, errlen);
-	if (rc != 0) {
-		json_decref(restart);
-		free(text);
+	j = calloc(1, sizeof(*j));
+	if (j == NULL) {
+		snprintf(err, errlen, "no memory for the reload");
+		return -ENOMEM;
+	}
+	snprintf(j->path, sizeof(j->path), "%s", d->conf->path);
+	j->t0 = ctl_now_ms();
+	j->text = ctl_config_read(j->path, &j->len, err, errlen);
+	if (j->text == NULL) {
+		rc = -errno;
+		free(j);
 		return rc;
 	}
-	ctl_config_hash(text, len, hash, sizeof(hash));
+	gw_route_cache_known(&j->known);
+	rc = -pthread_create(&j->th, NULL, reload_thread, j);
+	if (rc != 0) {
+		snprintf(err, errlen, "cannot start the reload thread: %s", strerror(-rc));
+		rjob_free(j);
+		return rc;
+	}
+	d->rjob = j;
+	return 0;
+}
+
+/* The answer to the reload request with tag seq, kept until it is asked. */
+static void
+rjob_answer(struct ctl_daemon *d, uint64_t seq, int rc, json_t *result, const char *err)
+{
+	json_decref(d->rjob_result);
+	d->rjob_result = result;
+	d->rjob_rc = rc;
+	d->rjob_done_seq = seq;
+	snprintf(d->rjob_err, sizeof(d->rjob_err), "%s", err);
+}
+
+/* The thread is done: publish (0, *result set) or refuse (-errno, err). */
+static int
+reload_finish(struct ctl_daemon *d, struct ctl_rjob *j, json_t **result, char *err, size_t errlen)
+{
+	json_t *restart;
+	char hash[72];
+	int rc;
+
+	if (j->rc != 0) {
+		snprintf(err, errlen, "%s", j->err);
+		return j->rc;
+	}
+	restart = json_array();
+	keep_restart_only(d->conf, j->nc, restart);
+	rc = j->job ? gw_route_job_finish(j->job, err, errlen) : 0;
+	if (rc == 0)
+		rc = publish_parsed(d, j->nc, err, errlen);
+	if (rc != 0) {
+		json_decref(restart);
+		return rc;
+	}
+	j->nc = NULL; /* its snapshot's now */
+	ctl_config_hash(j->text, j->len, hash, sizeof(hash));
 	free(d->conf_text);
-	d->conf_text = text;
-	d->conf_len = len;
+	d->conf_text = j->text;
+	d->conf_len = j->len;
+	j->text = NULL;
 	snprintf(d->conf_hash, sizeof(d->conf_hash), "%s", hash);
 	d->reloads++;
 	GW_LOG(INFO, "reload: generation %" PRIu64 " (%s) published in %" PRIu64 " ms%s",
-	       gw_snapmgr_generation(d->dp.snap), hash, ctl_now_ms() - t0,
+	       gw_snapmgr_generation(d->dp.snap), hash, ctl_now_ms() - j->t0,
 	       json_array_size(restart) ? "; some changes need a restart" : "");
 	*result = json_pack("{s:I, s:s, s:o, s:I}", "generation",
 			    (json_int_t)gw_snapmgr_generation(d->dp.snap), "hash", hash,
-			    "restart_required", restart, "ms", (json_int_t)(ctl_now_ms() - t0));
+			    "restart_required", restart, "ms", (json_int_t)(ctl_now_ms() - j->t0));
 	return 0;
+}
+
+void
+ctl_reload_tick(struct ctl_daemon *d)
+{
+	struct ctl_rjob *j = d->rjob;
+	json_t *result = NULL;
+	char err[600] = "";
+	int rc;
+
+	if (j == NULL || !__atomic_load_n(&j->done, __ATOMIC_ACQUIRE))
+		return;
+	if (!gw_snapmgr_all_acked(d->dp.snap))
+		return; /* a discovery update went first: next tick */
+	pthread_join(j->th, NULL);
+	d->rjob = NULL;
+	rc = reload_finish(d, j, &result, err, sizeof(err));
+	if (rc != 0)
+		refused(d, rc, err);
+	if (j->seq != 0)
+		rjob_answer(d, j->seq, rc, result, err);
+	else
+		json_decref(result);
+	rjob_free(j);
+}
+
+void
+ctl_reload_fini(struct ctl_daemon *d)
+{
+	if (d->rjob != NULL) {
+		GW_LOG(INFO, "waiting for the reload thread to finish");
+		pthread_join(d->rjob->th, NULL);
+		rjob_free(d->rjob);
+		d->rjob = NULL;
+	}
+	json_decref(d->rjob_result);
+	d->rjob_result = NULL;
 }
 
 int
 ctl_reload(struct ctl_daemon *d, json_t **result, char *err, size_t errlen)
 {
-	int rc = reload(d, result, err, errlen);
+	int rc = reload_start(d, err, errlen);
 
-	if (rc != 0) {
-		d->reload_failures++;
-		GW_LOG(WARN, "reload refused: %s", err);
-	}
-	return rc;
+	if (rc != 0)
+		return refused(d, rc, err);
+	*result = json_pack("{s:b, s:I}", "pending", 1, "generation",
+			    (json_int_t)gw_snapmgr_generation(d->dp.snap));
+	return 0;
 }
 
+#define RELOAD_TAG "reload_seq" /* set in the request's args by its first call */
+
+/* With args.timeout_ms the answer waits until the generation is published
+ * (the handler says CTL_AGAIN until the tick did it); without, it comes at
+ * once: {pending: true, generation: the running one}. */
 static int
 cmd_reload(void *arg, json_t *args, json_t **result, struct ctl_error *err)
 {
 	struct ctl_daemon *d = arg;
+	json_t *tag = json_object_get(args, RELOAD_TAG);
 	char msg[600];
 	int rc;
 
-	(void)args;
+	if (tag != NULL) {
+		uint64_t seq = (uint64_t)json_integer_value(tag);
+
+		if (d->rjob != NULL && d->rjob->seq == seq)
+			return CTL_AGAIN;
+		if (d->rjob_done_seq != seq)
+			return (ctl_error_set(err, EIO, "the reload's outcome was lost"), -EIO);
+		if (d->rjob_rc != 0)
+			return (ctl_error_set(err, -d->rjob_rc, "%s", d->rjob_err), d->rjob_rc);
+		*result = d->rjob_result;
+		d->rjob_result = NULL;
+		return 0;
+	}
 	rc = ctl_reload(d, result, msg, sizeof(msg));
 	if (rc != 0)
-		ctl_error_set(err, -rc, "%s", msg);
-	return rc;
+		return (ctl_error_set(err, -rc, "%s", msg), rc);
+	if (json_object_get(args, "timeout_ms") == NULL)
+		return 0;
+	json_decref(*result);
+	*result = NULL;
+	d->rjob->seq = ++d->rjob_seq;
+	json_object_set_new(args, RELOAD_TAG, json_integer((json_int_t)d->rjob->seq));
+	return CTL_AGAIN;
 }
 
-static json_t *
-endpoint_conf_json(const struct ctl_endpoint_conf *e)
+json_t *
+ctl_reload_pending_json(const struct ctl_daemon *d)
 {
-	char ap[32];
+	unsigned int t;
 
-	snprintf(ap, sizeof(ap), "%u.%u.%u.%u:%u", e->addr >> 24, (e->addr >> 16) & 0xff,
-		 (e->addr >> 8) & 0xff, e->addr & 0xff, e->port);
-	return json_pack("{s:s, s:I, s:s, s:s, s:s}", "endpoint", ap, "weight",
-			 (json_int_t)e->weight, "node", e->node, "zone", e->zone, "source",
-			 ctl_ep_source_name(e->source));
-}
-
-/* The effective config: what the running generation was built from. */
-static int
-cmd_config(void *arg, json_t *args, json_t **result, struct ctl_error *err)
-{
-	struct ctl_daemon *d = arg;
-	const struct ctl_config *c = d->conf;
-	json_t *svcs = json_array(), *cls = json_array(), *tables = json_array();
-
-	(void)args;
-	(void)err;
-	for (unsigned int s = 0; s < c->n_services; s++) {
-		const struct ctl_service_conf *sc = &c->services[s];
-		json_t *vips = json_array();
-
-		for (unsigned int v = 0; v < sc->n_vips; v++) {
-			char ap[32];
-			uint32_t a = sc->vips[v].addr;
-
-			snprintf(ap, sizeof(ap), "%u.%u.%u.%u:%u", a >> 24, (a >> 16) & 0xff,
-				 (a >> 8) & 0xff, a & 0xff, sc->vips[v].port);
-			json_array_append_new(vips, json_string(ap));
-		}
-		json_array_append_new(
-			svcs,
-			json_pack("{s:s, s:s, s:o, s:s, s:s}", "name", sc->name, "protocol",
-				  sc->protocol == CTL_PROTO_HTTP ? "http" : "tcp", "vips", vips,
-				  "cluster", sc->route_table ? "" : c->clusters[sc->cluster].name,
-				  "route_table",
-				  sc->route_table && c->rtables
-					  ? c->rtables->tables[sc->route_table - 1].name
-					  : ""));
-	}
-	for (unsigned int k = 0; k < c->n_clusters; k++) {
-		const struct ctl_cluster_conf *cc = &c->clusters[k];
-		json_t *eps = json_array();
-
-		for (unsigned int i = 0; i < cc->n_endpoints; i++)
-			json_array_append_new(
-				eps, endpoint_conf_json(&c->endpoints[cc->first_endpoint + i]));
-		json_array_append_new(
-			cls,
-			json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:o}", "name", cc->name, "policy",
-				  ctl_lb_policy_name(cc->policy), "connect_timeout_ms",
-				  (json_int_t)(cc->connect_timeout_us / 1000), "idle_timeout_ms",
-				  (json_int_t)(cc->idle_timeout_us / 1000), "connect_attempts",
-				  (json_int_t)cc->connect_attempts, "max_connections",
-				  (json_int_t)cc->max_connections, "endpoints", eps));
-	}
-	for (unsigned int t = 0; c->rtables != NULL && t < c->rtables->n_tables; t++)
-		json_array_append_new(
-			tables, json_pack("{s:s, s:I}", "name", c->rtables->tables[t].name,
-					  "routes", (json_int_t)c->rtables->tables[t].n_routes));
-	*result = json_pack("{s:I, s:s, s:s, s:I, s:I, s:{s:s, s:s}, s:{s:I, s:I, s:I, s:I}, "
-			    "s:o, s:o, s:o}",
-			    "generation", (json_int_t)gw_snapmgr_generation(d->dp.snap), "hash",
-			    d->conf_hash, "path", c->path, "workers", (json_int_t)c->workers.count,
-			    "ports", (json_int_t)c->n_ports, "node", "name", c->node.name, "zone",
-			    c->node.zone, "http", "request_timeout_ms",
-			    (json_int_t)(c->http.request_timeout_us / 1000), "idle_timeout_ms",
-			    (json_int_t)(c->http.idle_timeout_us / 1000), "max_request_headers_kb",
-			    (json_int_t)c->http.max_request_headers_kb, "retry_buffer",
-			    (json_int_t)c->http.retry_buffer, "services", svcs, "clusters", cls,
-			    "route_tables", tables);
-	return 0;
+	if (d->rjob == NULL)
+		return NULL;
+	t = __atomic_load_n(&d->rjob->tables, __ATOMIC_RELAXED);
+	return json_pack("{s:s, s:I, s:I, s:I}", "phase", t ? "compiling" : "parsing",
+			 "route_tables", (json_int_t)t, "routes",
+			 (json_int_t)__atomic_load_n(&d->rjob->routes, __ATOMIC_RELAXED), "ms",
+			 (json_int_t)(ctl_now_ms() - d->rjob->t0));
 }
 
 int
@@ -257,5 +407,5 @@ ctl_cmds_reload_register(struct ctl_server *srv, struct ctl_daemon *d)
 {
 	int rc = ctl_server_register(srv, "reload", cmd_reload, d);
 
-	return rc ?: ctl_server_register(srv, "config", cmd_config, d);
+	return rc ?: ctl_server_register(srv, "config", ctl_cmd_config, d);
 }

@@ -32,15 +32,16 @@
 #define MESHGW_VERSION "unknown"
 #endif
 
-#define DEFAULT_SOCK	 "/run/meshgw/meshgw.sock"
-#define EXIT_FAIL	 1
-#define EXIT_UNREACHABLE 2
-#define EXIT_USAGE	 64
-#define REPLY_MAX	 (16u << 20)
-#define REPLY_TIMEOUT_MS 10000
-#define READY_SLACK_MS	 2000
-#define RETRY_MS	 100
-#define TIMEOUT_MAX_MS	 600000 /* the daemon's cap on args.timeout_ms */
+#define DEFAULT_SOCK	  "/run/meshgw/meshgw.sock"
+#define EXIT_FAIL	  1
+#define EXIT_UNREACHABLE  2
+#define EXIT_USAGE	  64
+#define REPLY_MAX	  (16u << 20)
+#define REPLY_TIMEOUT_MS  10000
+#define RELOAD_TIMEOUT_MS 600000 /* a reload's route compile */
+#define READY_SLACK_MS	  2000
+#define RETRY_MS	  100
+#define TIMEOUT_MAX_MS	  600000 /* the daemon's cap on args.timeout_ms */
 
 struct opts {
 	const char *sock;
@@ -117,6 +118,9 @@ usage(FILE *f)
 	      "  undrain [CLUSTER] ADDR:PORT takes new connections again\n"
 	      "  routes [TABLE] [--brief]    HTTP route tables: each route's match, action and\n"
 	      "                              counters (--brief: counters only); the compile cache\n"
+	      "  reload [--timeout DUR]      re-read the config file and publish it (waits\n"
+	      "                              for a route compile, default up to 10m)\n"
+	      "  config                      the effective config of the running generation\n"
 	      "  log reopen                  reopen the access log (after rotation)\n"
 	      "  call CMD [JSON-ARGS]        send any command with a JSON object of arguments\n"
 	      "                              (e.g. call tcp-probe '{\"address\":\"10.0.0.2\",\n"
@@ -496,11 +500,27 @@ static const struct command simple_cmds[] = {
 	{"status", "workers", ctl_print_status},     {"stats", "ports", ctl_print_stats},
 	{"arp", "entries", ctl_print_arp},	     {"ip-routes", "routes", ctl_print_routes},
 	{"services", "services", ctl_print_generic}, {"clusters", "clusters", ctl_print_generic},
-	{"reload", NULL, ctl_print_generic},	     {"config", NULL, ctl_print_generic},
+	{"config", NULL, ctl_print_generic},
 };
 static const struct command ready_cmd = {"wait-ready", "ready", ctl_print_ready};
 static const struct command conns_cmd = {"conns", "connections", ctl_print_conns};
 static const struct command call_cmd = {"call", NULL, ctl_print_generic};
+
+static int run_once(const struct opts *o, const char *wire, json_t *args,
+		    const struct command *cmd);
+
+/* reload waits for a route compile the daemon runs in the background (up
+ * to --timeout, default 10 minutes); the reply may come a little later. */
+static int
+run_reload(const struct opts *o)
+{
+	static const struct command reload = {"reload", NULL, ctl_print_generic};
+	uint64_t t = o->timeout_ms >= 0 ? (uint64_t)o->timeout_ms : RELOAD_TIMEOUT_MS;
+	struct opts wait = *o;
+
+	wait.timeout_ms = (long)(t + REPLY_TIMEOUT_MS);
+	return run_once(&wait, "reload", json_pack("{sI}", "timeout_ms", (json_int_t)t), &reload);
+}
 
 /* One request, one reply. Consumes args. */
 static int
@@ -686,6 +706,8 @@ run(const struct opts *o)
 		return run_wait_ready(o);
 	if (strcmp(cmd, "conns") == 0)
 		return run_conns(o);
+	if (strcmp(cmd, "reload") == 0)
+		return run_reload(o);
 	for (size_t i = 0; i < NCOLS(simple_cmds); i++)
 		if (strcmp(cmd, simple_cmds[i].name) == 0)
 			return run_once(o, cmd, NULL, &simple_cmds[i]);

@@ -137,6 +137,31 @@ void gw_mesh_free(struct gw_mesh *m);
 int gw_mesh_routes_build(struct gw_mesh *m, const struct ctl_config *conf, struct gw_slots *sl);
 void gw_mesh_routes_free(struct gw_mesh *m);
 
+/*
+ * Compiling off the control thread. gw_route_cache_known (control thread)
+ * lists what the cache holds; a job, made on any thread from a config and
+ * that list, holds the route tables of conf that the list lacks (NULL with
+ * errno 0 when there are none, or errno ENOMEM). gw_route_job_run compiles
+ * them on any thread (conf must live until then); gw_route_job_finish, on
+ * the control thread, puts them in the cache, held by the job, so that
+ * gw_mesh_build finds them (0, or -errno with the first bad table's error
+ * in err); gw_route_job_free (control thread) releases the holds (after the
+ * build took its own) and frees whatever was not put in the cache.
+ */
+struct gw_route_known {
+	unsigned int n;
+	uint64_t hash[2 * CTL_MAX_ROUTE_TABLES];
+	unsigned int n_routes[2 * CTL_MAX_ROUTE_TABLES];
+};
+void gw_route_cache_known(struct gw_route_known *k);
+struct gw_route_job;
+struct gw_route_job *gw_route_job_create(const struct ctl_config *conf,
+					 const struct gw_route_known *k);
+unsigned int gw_route_job_tables(const struct gw_route_job *j, unsigned int *n_routes);
+void gw_route_job_run(struct gw_route_job *j);
+int gw_route_job_finish(struct gw_route_job *j, char *err, size_t errlen);
+void gw_route_job_free(struct gw_route_job *j);
+
 /* The compile cache's counters (control thread). */
 struct gw_route_cache_stats {
 	uint64_t compiles;   /* tables compiled */

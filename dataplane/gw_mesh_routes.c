@@ -5,7 +5,8 @@
  * routes' matchers, so a snapshot whose routes did not change takes the
  * compiled databases of the previous one instead of compiling them again
  * (10,000 regex routes take seconds). Control thread only: the cache has
- * no lock.
+ * no lock; a compile job (gw_route_job_*) does the slow part on another
+ * thread and touches the cache only in create and finish.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -214,6 +215,169 @@ gw_mesh_routes_free(struct gw_mesh *m)
 	m->route_slot = NULL;
 	m->rtables = NULL;
 	m->n_rtables = 0;
+}
+
+/* ---- compiling off the control thread ------------------------------------ */
+
+struct job_table {
+	char name[CTL_NAME_MAX];
+	uint64_t hash;
+	unsigned int n;
+	struct gw_route_def *defs; /* into the job's defs */
+	struct gw_route_table *t;  /* compiled (the job's until finish) */
+	uint64_t us;
+	char err[320];
+};
+
+struct gw_route_job {
+	struct gw_route_def *defs;
+	struct job_table *tables;
+	unsigned int n_tables, n_routes;
+	struct gw_route_table **held; /* cache holds taken by finish */
+	unsigned int n_held;
+	int rc;
+};
+
+void
+gw_route_cache_known(struct gw_route_known *k)
+{
+	k->n = 0;
+	for (unsigned int i = 0; i < CACHE_MAX; i++)
+		if (cache[i].t != NULL) {
+			k->hash[k->n] = cache[i].hash;
+			k->n_routes[k->n++] = cache[i].n_routes;
+		}
+}
+
+static bool
+known(const struct gw_route_known *k, uint64_t hash, unsigned int n)
+{
+	for (unsigned int i = 0; k != NULL && i < k->n; i++)
+		if (k->hash[i] == hash && k->n_routes[i] == n)
+			return true;
+	return false;
+}
+
+struct gw_route_job *
+gw_route_job_create(const struct ctl_config *conf, const struct gw_route_known *kn)
+{
+	const struct ctl_rtables *rt = conf->rtables;
+	struct gw_route_job *j;
+
+	errno = 0;
+	if (rt == NULL || rt->n_tables == 0)
+		return NULL;
+	j = calloc(1, sizeof(*j));
+	if (j == NULL || (j->defs = calloc(rt->n_routes, sizeof(*j->defs))) == NULL ||
+	    (j->tables = calloc(rt->n_tables, sizeof(*j->tables))) == NULL ||
+	    (j->held = calloc(rt->n_tables, sizeof(*j->held))) == NULL)
+		goto nomem;
+	for (unsigned int i = 0; i < rt->n_routes; i++)
+		to_def(&rt->routes[i], &j->defs[i]);
+	for (unsigned int i = 0; i < rt->n_tables; i++) {
+		const struct ctl_route_table_conf *tc = &rt->tables[i];
+		struct gw_route_def *defs = j->defs + tc->first_route;
+		uint64_t hash = gw_route_defs_hash(defs, tc->n_routes);
+		bool dup = false;
+
+		if (known(kn, hash, tc->n_routes))
+			continue;
+		for (unsigned int k = 0; k < j->n_tables; k++)
+			dup |= j->tables[k].hash == hash && j->tables[k].n == tc->n_routes;
+		if (dup)
+			continue; /* two tables with the same routes: one compile */
+		j->tables[j->n_tables] =
+			(struct job_table){.hash = hash, .n = tc->n_routes, .defs = defs};
+		snprintf(j->tables[j->n_tables].name, sizeof(j->tables[0].name), "%s", tc->name);
+		j->n_tables++;
+		j->n_routes += tc->n_routes;
+	}
+	if (j->n_tables > 0)
+		return j;
+	gw_route_job_free(j);
+	return NULL;
+nomem:
+	gw_route_job_free(j);
+	errno = ENOMEM;
+	return NULL;
+}
+
+unsigned int
+gw_route_job_tables(const struct gw_route_job *j, unsigned int *n_routes)
+{
+	if (n_routes != NULL)
+		*n_routes = j->n_routes;
+	return j->n_tables;
+}
+
+void
+gw_route_job_run(struct gw_route_job *j)
+{
+	for (unsigned int i = 0; i < j->n_tables; i++) {
+		struct job_table *jt = &j->tables[i];
+		uint64_t t0 = now_us();
+
+		jt->t = gw_route_build(jt->defs, jt->n, jt->err, sizeof(jt->err));
+		jt->us = now_us() - t0;
+		if (jt->t == NULL) {
+			j->rc = -(errno ? errno : EINVAL);
+			return; /* the reload fails on the first bad table */
+		}
+	}
+}
+
+int
+gw_route_job_finish(struct gw_route_job *j, char *err, size_t errlen)
+{
+	for (unsigned int i = 0; i < j->n_tables; i++) {
+		struct job_table *jt = &j->tables[i];
+		struct centry *e = NULL;
+
+		if (jt->t == NULL) {
+			snprintf(err, errlen, "route table %s: %s", jt->name, jt->err);
+			return j->rc ? j->rc : -EINVAL;
+		}
+		if ((e = cache_find(jt->hash, jt->n)) != NULL) {
+			/* compiled meanwhile for another generation: take that one */
+			e->refs++;
+			j->held[j->n_held++] = e->t;
+			continue;
+		}
+		cache_trim();
+		for (unsigned int k = 0; k < CACHE_MAX && e == NULL; k++)
+			if (cache[k].t == NULL)
+				e = &cache[k];
+		if (e == NULL) {
+			snprintf(err, errlen, "route table %s: compile cache full", jt->name);
+			return -ENOSPC;
+		}
+		*e = (struct centry){.hash = jt->hash, .n_routes = jt->n, .refs = 1, .t = jt->t};
+		j->held[j->n_held++] = jt->t; /* until gw_route_job_free: the build takes its own */
+		jt->t = NULL;
+		cstats.last_compile_us = jt->us;
+		cstats.compile_us += jt->us;
+		cstats.compiles++;
+		cstats.cached++;
+		GW_LOG(INFO, "route table %s: %u routes compiled in %llu ms (hash %016llx)",
+		       jt->name, jt->n, (unsigned long long)(jt->us / 1000),
+		       (unsigned long long)jt->hash);
+	}
+	return 0;
+}
+
+void
+gw_route_job_free(struct gw_route_job *j)
+{
+	if (j == NULL)
+		return;
+	for (unsigned int i = 0; i < j->n_held; i++)
+		cache_put(j->held[i]);
+	for (unsigned int i = 0; j->tables != NULL && i < j->n_tables; i++)
+		gw_route_free(j->tables[i].t);
+	free(j->held);
+	free(j->tables);
+	free(j->defs);
+	free(j);
 }
 
 void

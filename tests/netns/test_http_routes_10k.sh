@@ -5,7 +5,9 @@
 # routes at the start, middle and end of the table, and misses, route
 # correctly; the compile time is reported (and `status` answers after it);
 # `meshgwctl routes --brief` and /metrics stay usable (the metric series are
-# folded past 1,000 routes per table).
+# folded past 1,000 routes per table); a cluster-only reload does not
+# recompile; a reload that brings a new table of N/5 regex routes compiles
+# it in the background while `status` keeps answering.
 #
 #   $PEER ── bridge ── meshgw VIP $NET.100:80 (route table "big")
 #                 ├── backend 1 (c1) ├── backend 2 (c2) └── backend 3 (c3)
@@ -91,6 +93,42 @@ jq -e '.compile_cache.compiles == 1 and .compile_cache.hits >= 1' "$TMP/routes2.
 	fail "a cluster-only reload recompiled: $(jq -c .compile_cache "$TMP/routes2.json")"
 check "/api/v1/svc0/items/1" GET 200 b2
 say "cluster-only reload: generation $(jq .generation "$TMP/reload.json") in $(jq .ms "$TMP/reload.json") ms, no compile ($(jq -c .compile_cache "$TMP/routes2.json"))"
+
+# a reload adding a second table of N/5 regex routes compiles it on a
+# thread of its own: meanwhile `status` answers promptly and shows the
+# compile pending; `reload` answers once the generation is published
+M=$((N / 5))
+gen_more() {
+	local i
+	for ((i = 0; i < M; i++)); do
+		printf '{ name = "m%d"; match = { path_regex = "/more/v1/svc%d/x/[a-z]+"; }; cluster = "c2"; },\n' "$i" "$i"
+	done
+	printf '{ name = "end"; match = { path_prefix = "/"; }; direct_response = { status = 404; body = "none"; }; }\n'
+}
+http_route_service more "$VIP:81" more
+TOP_EXTRA="http = { upstream_idle_timeout = \"2s\"; };
+route_tables = ( { name = \"big\"; routes = ( $(gen_routes) ); }, { name = \"more\"; routes = ( $(gen_more) ); } );"
+mg_l4_config
+ctl_json reload >"$TMP/reload3.json" 2>&1 &
+rl=$!
+pending=0 answers=0 slowest=0
+while kill -0 $rl 2>/dev/null; do
+	t0=$(date +%s%N)
+	ctl_json status >"$TMP/st.json" || fail "status failed during the compile"
+	dt=$((($(date +%s%N) - t0) / 1000000))
+	answers=$((answers + 1))
+	[ "$dt" -gt "$slowest" ] && slowest=$dt
+	jq -e .reload_pending "$TMP/st.json" >/dev/null && pending=$((pending + 1))
+	sleep 0.05
+done
+wait $rl || fail "the reload with a new table failed: $(cat "$TMP/reload3.json")"
+say "reload compiling $M routes: $(jq -c '{generation, ms}' "$TMP/reload3.json"); status answered $answers times meanwhile ($pending showing the reload pending), slowest $slowest ms"
+[ "$pending" -ge 2 ] || fail "status showed the reload pending $pending times: too quick to tell, or not in the background"
+[ "$slowest" -lt 1000 ] || fail "status took $slowest ms during the compile"
+out=$(in_peer curl -sS --max-time 10 "http://$VIP:81/more/v1/svc$((M - 1))/x/abc") || fail "the new table's service: curl failed"
+[ "$(jq -r .backend <<<"$out")" = b2 ] || fail "the new table's last route: $out"
+[ "$(in_peer curl -s --max-time 10 "http://$VIP:81/more/v1/svc$M/x/abc")" = none ] || fail "the new table's miss"
+check "/api/v1/svc4/items/1" GET 200 b2
 
 mg_http_end
 mg_stop

@@ -183,8 +183,9 @@ ctl_json config | jq -e ".generation == $(gen) and (.services | length) == 1" >/
 say "VIP of the removed service refuses, generations freed, config at generation $(gen)"
 
 # 5. reloads do not overlap: two requests in one write reach the control
-# thread together; the second comes before the workers took the first
-# generation, and is refused saying so (tried until that happens)
+# thread together; the second comes while the first is parsed (or before
+# the workers took its generation), and is refused saying so (tried until
+# that happens)
 cat >"$TMP/twice.py" <<-'PY'
 	import json, socket, sys
 	s = socket.socket(socket.AF_UNIX)
@@ -201,6 +202,8 @@ for _ in $(seq 20); do
 	if jq -e '.[1].ok == false' <<<"$r" >/dev/null; then
 		jq -e '.[1].error.message | test("reload is pending")' <<<"$r" >/dev/null ||
 			fail "the overlapping reload was refused without saying why: $r"
+		for _ in $(seq 100); do [ "$(gen)" -gt "$g" ] && break; sleep 0.02; done
+		sleep 0.2
 		[ "$(gen)" -eq $((g + 1)) ] || fail "an overlapping reload changed the generation: $g -> $(gen)"
 		refused=1
 		break
