@@ -407,6 +407,18 @@ mg_backend_kill() {
 	unset "BE_NGINX[$1]"
 }
 
+# nginx_spread BASE_URL N: N requests (BASE_URL/1 .. /N) from the peer by one
+# curl; prints how many each mg_backends nginx answered, as
+# "b1=.. b2=.. b3=.. other=.." (other: anything else, failures included).
+# spread_count bK|other RESULT: one of those numbers.
+nginx_spread() {
+	local urls=() i
+	for i in $(seq "$2"); do urls+=("$1/$i"); done
+	in_peer curl -s -m 10 "${urls[@]}" >"$TMP/spread.out" || true
+	awk '{ c[$1]++ } END { printf "b1=%d b2=%d b3=%d other=%d\n", c["b1"], c["b2"], c["b3"], NR - c["b1"] - c["b2"] - c["b3"] }' "$TMP/spread.out"
+}
+spread_count() { sed -n "s/.*$1=\([0-9]*\).*/\1/p" <<<"$2"; }
+
 # be_serve NAME K PORT MODE [--bytes N]: a one-connection l4peer.py backend
 # in backend K (its JSON in $TMP/NAME.srv); returns once it listens.
 # be_served NAME: waits for it (not in a subshell), its result in $SRV.

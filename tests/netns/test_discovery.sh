@@ -41,14 +41,8 @@ TOP_EXTRA="http = { upstream_idle_timeout = \"1s\"; };
 		{ name = \"mixed\"; endpoints = ( { address = \"$(be_ip 1)\"; port = 8080; } ); } );"
 mg_tcp_config
 
-# spread PORT N: who answered N requests ("b1=.. b2=.. b3=.. other=..")
-spread() {
-	local urls=() i
-	for i in $(seq "$2"); do urls+=("http://$VIP:$1/$i"); done
-	in_peer curl -s -m 10 "${urls[@]}" >"$TMP/spread.out" || true
-	awk '{ c[$1]++ } END { printf "b1=%d b2=%d b3=%d other=%d\n", c["b1"], c["b2"], c["b3"], NR - c["b1"] - c["b2"] - c["b3"] }' "$TMP/spread.out"
-}
-count() { sed -n "s/.*$1=\([0-9]*\).*/\1/p" <<<"$2"; }
+spread() { nginx_spread "http://$VIP:$1" "$2"; }
+count() { spread_count "$@"; }
 now_ms() { date +%s%3N; }
 # until_answer PORT BACKEND T0: requests until BACKEND answers; prints ms since T0
 until_answer() {

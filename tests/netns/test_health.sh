@@ -57,14 +57,8 @@ wait_health() {
 		sleep 0.02
 	done
 }
-# spread N: N requests; prints how many each backend answered ("b1=.. b2=.. b3=.. other=..")
-spread() {
-	local urls=() i
-	for i in $(seq "$1"); do urls+=("http://$VIP/$i"); done
-	in_peer curl -s -m 10 "${urls[@]}" >"$TMP/spread.out" || true
-	awk '{ c[$1]++ } END { printf "b1=%d b2=%d b3=%d other=%d\n", c["b1"], c["b2"], c["b3"], NR - c["b1"] - c["b2"] - c["b3"] }' "$TMP/spread.out"
-}
-count() { sed -n "s/.*$1=\([0-9]*\).*/\1/p" <<<"$2"; }
+spread() { nginx_spread "http://$VIP" "$1"; }
+count() { spread_count "$@"; }
 
 gen_conf 50
 mg_start

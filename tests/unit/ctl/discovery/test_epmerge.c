@@ -112,20 +112,24 @@ test_merge(void **state)
 	free_config(c);
 }
 
-/* JSON for n endpoints 10.<hi>.x.y:80 in cluster name. */
+/* JSON for clusters names[0 .. n): each with per endpoints 10.<i+1>.x.y:80. */
 static char *
-many(const char *name, unsigned int n, unsigned int hi)
+many(const char *const *names, unsigned int n, unsigned int per)
 {
-	size_t cap = 64 + (size_t)n * 48, k;
+	size_t cap = 64 + (size_t)n * (32 + (size_t)per * 48), k;
 	char *s = malloc(cap);
 
 	assert_non_null(s);
-	k = (size_t)snprintf(s, cap, "{\"version\": 1, \"clusters\": {\"%s\": [", name);
-	for (unsigned int i = 0; i < n; i++)
-		k += (size_t)snprintf(s + k, cap - k,
-				      "%s{\"address\": \"10.%u.%u.%u\", \"port\": 80}",
-				      i ? "," : "", hi, i / 250, i % 250 + 1);
-	snprintf(s + k, cap - k, "]}}");
+	k = (size_t)snprintf(s, cap, "{\"version\": 1, \"clusters\": {");
+	for (unsigned int c = 0; c < n; c++) {
+		k += (size_t)snprintf(s + k, cap - k, "%s\"%s\": [", c ? "," : "", names[c]);
+		for (unsigned int i = 0; i < per; i++)
+			k += (size_t)snprintf(s + k, cap - k,
+					      "%s{\"address\": \"10.%u.%u.%u\", \"port\": 80}",
+					      i ? "," : "", c + 1, i / 250, i % 250 + 1);
+		k += (size_t)snprintf(s + k, cap - k, "]");
+	}
+	snprintf(s + k, cap - k, "}}");
 	return s;
 }
 
@@ -136,7 +140,7 @@ test_limits(void **state)
 		config("{ name = \"a\"; endpoints = ( { address = \"10.0.0.1\"; port = 80; } ); }");
 	struct ctl_epmerge_stats st;
 	char err[256] = "";
-	char *json = many("a", CTL_MAX_CLUSTER_EPS - 1, 1);
+	char *json = many((const char *const[]){"a"}, 1, CTL_MAX_CLUSTER_EPS - 1);
 	struct ctl_epfile *f = epfile(json);
 
 	(void)state;
@@ -150,7 +154,7 @@ test_limits(void **state)
 	/* one more: refused, the config as it was */
 	c = config("{ name = \"a\"; endpoints = ( { address = \"10.0.0.1\"; port = 80; }, "
 		   "{ address = \"10.0.0.2\"; port = 80; } ); }");
-	json = many("a", CTL_MAX_CLUSTER_EPS - 1, 1);
+	json = many((const char *const[]){"a"}, 1, CTL_MAX_CLUSTER_EPS - 1);
 	f = epfile(json);
 	assert_int_equal(ctl_endpoints_merge(c, f, &st, err, sizeof(err)), -E2BIG);
 	assert_string_equal(err, "cluster 'a' would have more than 1024 endpoints");
@@ -161,58 +165,21 @@ test_limits(void **state)
 	free_config(c);
 }
 
+/* The file parser caps a file at 4096 endpoints (test_epfile), so the
+ * total limit bites with the config's own endpoints. */
 static void
 test_total_limit(void **state)
 {
-	char clusters[1024] = "", *json;
-	struct ctl_config *c;
-	struct ctl_epfile *f;
+	static const char *const names[] = {"b", "c", "d", "e"};
+	struct ctl_config *c = config(
+		"{ name = \"a\"; endpoints = ( { address = \"10.0.0.1\"; port = 80; } ); },"
+		"{ name = \"b\"; }, { name = \"c\"; }, { name = \"d\"; }, { name = \"e\"; }");
+	char *json = many(names, 4, CTL_MAX_CLUSTER_EPS);
+	struct ctl_epfile *f = epfile(json);
 	struct ctl_epmerge_stats st;
 	char err[256] = "";
-	size_t k = 0, cap, n;
 
 	(void)state;
-	/* five clusters of 1000 from the file pass 4096 in all */
-	for (int i = 0; i < 5; i++)
-		k += (size_t)snprintf(clusters + k, sizeof(clusters) - k, "%s{ name = \"c%d\"; }",
-				      i ? "," : "", i);
-	c = config(clusters);
-	cap = 5 * 1000 * 48 + 256;
-	json = malloc(cap);
-	assert_non_null(json);
-	n = (size_t)snprintf(json, cap, "{\"version\": 1, \"clusters\": {");
-	for (int i = 0; i < 5; i++) {
-		n += (size_t)snprintf(json + n, cap - n, "%s\"c%d\": [", i ? "," : "", i);
-		for (int j = 0; j < 1000; j++)
-			n += (size_t)snprintf(json + n, cap - n,
-					      "%s{\"address\": \"10.%d.%d.%d\", \"port\": 80}",
-					      j ? "," : "", i + 1, j / 250, j % 250 + 1);
-		n += (size_t)snprintf(json + n, cap - n, "]");
-	}
-	snprintf(json + n, cap - n, "}}");
-	/* the file parser itself caps a file at 4096 endpoints */
-	assert_int_not_equal(ctl_epfile_parse(json, strlen(json), "e.json", &f, err, sizeof(err)),
-			     0);
-	free(json);
-	free_config(c);
-
-	/* so the total limit bites with the config's own endpoints */
-	c = config("{ name = \"a\"; endpoints = ( { address = \"10.0.0.1\"; port = 80; } ); },"
-		   "{ name = \"b\"; }, { name = \"c\"; }, { name = \"d\"; }, { name = \"e\"; }");
-	cap = 4096 * 50 + 256;
-	json = malloc(cap);
-	assert_non_null(json);
-	n = (size_t)snprintf(json, cap, "{\"version\": 1, \"clusters\": {");
-	for (int i = 0; i < 4; i++) {
-		n += (size_t)snprintf(json + n, cap - n, "%s\"%c\": [", i ? "," : "", 'b' + i);
-		for (int j = 0; j < 1024; j++)
-			n += (size_t)snprintf(json + n, cap - n,
-					      "%s{\"address\": \"10.%d.%d.%d\", \"port\": 80}",
-					      j ? "," : "", i + 1, j / 250, j % 250 + 1);
-		n += (size_t)snprintf(json + n, cap - n, "]");
-	}
-	snprintf(json + n, cap - n, "}}");
-	f = epfile(json);
 	assert_int_equal(ctl_endpoints_merge(c, f, &st, err, sizeof(err)), -E2BIG);
 	assert_string_equal(err, "the clusters would have more than 4096 endpoints in all");
 	assert_int_equal(c->n_endpoints, 1);
