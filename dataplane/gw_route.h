@@ -22,12 +22,16 @@
  *           in the request matches if any occurrence matches; a route that
  *           constrains a header the request lacks does not match.
  *
- * How: gw_route_build (control thread; allocates) compiles ONE Hyperscan
- * block-mode database per constrained field per table (host, path, method,
- * each distinct header name), each distinct matcher once with
- * HS_FLAG_SINGLEMATCH (identical matchers of many routes share one
- * expression); literals become anchored, fully escaped expressions.
- * gw_route_match (worker; no allocation, lock, syscall or log) scans the
+ * How: gw_route_build (control thread; allocates) keys exact values (any
+ * field), path prefixes and wildcard hosts in a hash per field, and splits
+ * each path regex into its literal prefix (a key too) and a tail; the tails
+ * of one prefix are scanned as a small Hyperscan block-mode database (small
+ * tail lists share one). Header regexes get one Hyperscan database per
+ * header name. Each distinct matcher is held once, regexes compiled with
+ * HS_FLAG_SINGLEMATCH (identical matchers of many routes share it). So a
+ * path costs one hash probe per key length present plus a scan of the tails
+ * of the prefixes it has, a host one probe per dot.
+ * gw_route_match (worker; no allocation, lock, syscall or log) matches the
  * most selective field (usually the path), then checks only the candidate
  * routes (those it matched plus those that do not constrain it) in index
  * order, scanning another field only when a candidate needs it. With more

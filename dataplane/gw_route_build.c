@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * gw_route_build.c - compiling a route list into per-field Hyperscan
- * databases and wildcard masks, the table's content hash, and freeing.
+ * gw_route_build.c - compiling a route list into per-field literal indexes
+ * (gw_route_lit.c), Hyperscan databases and wildcard masks, the table's
+ * content hash, and freeing.
  * Control thread only: allocates, and compiling may take seconds.
  */
 #include <ctype.h>
@@ -19,10 +20,12 @@
 #include "gw_route_internal.h"
 
 /* One constraining matcher of a field while it is built: its expression
- * (NULL for PRESENT) and route. */
+ * (NULL for PRESENT), route, and what the literal index needs. */
 struct item {
 	char *expr;
 	unsigned int route;
+	enum gw_route_kind kind;
+	const char *value;
 };
 
 static void
@@ -170,6 +173,9 @@ matcher_expr(const char *field, const struct gw_route_str_match *m, char **out, 
 		set_err(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
+	for (char *c = *out; host && *c != '\0'; c++) /* one expr per caseless host */
+		if (*c >= 'A' && *c <= 'Z')
+			*c = (char)(*c | 0x20);
 	return 0;
 bad_kind:
 	set_err(err, errlen, "route %u: %s: matcher kind %d not allowed here", route, field,
@@ -300,6 +306,16 @@ need_add(struct gw_route_table *t, unsigned int route, unsigned int fi, uint32_t
 	nd->expr[nd->n++] = expr;
 }
 
+/* Does field fi's literal index (gw_route_lit.c) take matchers of kind k?
+ * Every exact one, path prefixes and regexes, host wildcards. */
+static bool
+indexed(unsigned int fi, enum gw_route_kind k)
+{
+	if (fi == GW_RF_PATH)
+		return k == GW_ROUTE_EXACT || k == GW_ROUTE_PREFIX || k == GW_ROUTE_REGEX;
+	return k == GW_ROUTE_EXACT || (fi == GW_RF_HOST && k == GW_ROUTE_SUFFIX);
+}
+
 /* Compiles the distinct expressions x[0..n) (ids[i] their expr ids). */
 static int
 field_compile(struct gw_route_field *f, char **x, unsigned int *ids, unsigned int n,
@@ -346,7 +362,8 @@ build_field(struct gw_route_table *t, const struct gw_route_def *defs, unsigned 
 	char **x = calloc(t->n_routes, sizeof(*x));
 	unsigned int *ids = calloc(t->n_routes, sizeof(*ids));
 	unsigned int *first = calloc(t->n_routes, sizeof(*first));
-	unsigned int n = 0, nx = 0, flags = 0;
+	struct gw_route_lit_def *lit = calloc(t->n_routes, sizeof(*lit));
+	unsigned int n = 0, nx = 0, n_lit = 0, flags = 0;
 	int rc = -ENOMEM;
 
 	if (fi < GW_RF_HDR0)
@@ -355,7 +372,8 @@ build_field(struct gw_route_table *t, const struct gw_route_def *defs, unsigned 
 		snprintf(label, sizeof(label), "header %s", f->name);
 	f->present = GW_RF_NONE;
 	f->wild = calloc(t->n_words, sizeof(uint64_t));
-	if (it == NULL || x == NULL || ids == NULL || first == NULL || f->wild == NULL) {
+	if (it == NULL || x == NULL || ids == NULL || first == NULL || lit == NULL ||
+	    f->wild == NULL) {
 		set_err(err, errlen, "out of memory");
 		goto out;
 	}
@@ -368,6 +386,8 @@ build_field(struct gw_route_table *t, const struct gw_route_def *defs, unsigned 
 			continue;
 		}
 		it[n].route = i;
+		it[n].kind = m.kind;
+		it[n].value = m.value;
 		if (m.kind != GW_ROUTE_PRESENT || fi < GW_RF_HDR0) {
 			rc = matcher_expr(label, &m, &it[n].expr, &flags, err, errlen, i);
 			if (rc < 0)
@@ -384,6 +404,9 @@ build_field(struct gw_route_table *t, const struct gw_route_def *defs, unsigned 
 		if (!same) {
 			if (it[i].expr == NULL) {
 				f->present = t->n_exprs;
+			} else if (indexed(fi, it[i].kind)) {
+				lit[n_lit++] = (struct gw_route_lit_def){it[i].kind, it[i].value,
+									 t->n_exprs, it[i].route};
 			} else {
 				x[nx] = it[i].expr;
 				ids[nx] = t->n_exprs;
@@ -394,7 +417,11 @@ build_field(struct gw_route_table *t, const struct gw_route_def *defs, unsigned 
 		}
 		need_add(t, it[i].route, fi, t->n_exprs - 1);
 	}
-	rc = nx > 0 ? field_compile(f, x, ids, nx, flags, first, label, err, errlen) : 0;
+	rc = n_lit > 0 ? gw_route_index_build(f, lit, n_lit, fi == GW_RF_HOST, flags, label, err,
+					      errlen)
+		       : 0;
+	if (rc == 0 && nx > 0)
+		rc = field_compile(f, x, ids, nx, flags, first, label, err, errlen);
 out:
 	for (unsigned int i = 0; it != NULL && i < t->n_routes; i++)
 		free(it[i].expr);
@@ -402,6 +429,7 @@ out:
 	free(x);
 	free(ids);
 	free(first);
+	free(lit);
 	return rc;
 }
 
@@ -481,6 +509,8 @@ field_free(struct gw_route_field *f)
 {
 	hs_free_database(f->db);
 	f->db = NULL;
+	gw_route_index_free(f->idx);
+	f->idx = NULL;
 	free(f->wild);
 	f->wild = NULL;
 	free(f->wild_list);

@@ -47,13 +47,19 @@ grow_hs_all(const struct gw_route_table *t, hs_scratch_t *old, hs_scratch_t **ou
 	if (old != NULL && hs_clone_scratch(old, &hs) != HS_SUCCESS)
 		return -ENOMEM;
 	for (unsigned int i = 0; i < t->n_fields; i++) {
-		if (t->f[i].db != NULL && hs_alloc_scratch(t->f[i].db, &hs) != HS_SUCCESS) {
-			hs_free_scratch(hs);
-			return -ENOMEM;
-		}
+		const struct gw_route_index *x = t->f[i].idx;
+
+		if (t->f[i].db != NULL && hs_alloc_scratch(t->f[i].db, &hs) != HS_SUCCESS)
+			goto fail;
+		for (unsigned int k = 0; x != NULL && k < x->n_dbs; k++)
+			if (hs_alloc_scratch(x->dbs[k], &hs) != HS_SUCCESS)
+				goto fail;
 	}
 	*out = hs;
 	return 0;
+fail:
+	hs_free_scratch(hs);
+	return -ENOMEM;
 }
 
 /* Replaces *p with a zeroed array of n elements when it holds fewer. */
@@ -144,6 +150,105 @@ scan(const hs_database_t *db, struct gw_route_span v, struct gw_route_scratch *s
 	return 0;
 }
 
+/* A regex group's tail scan: its ids are base..base + n; others' are
+ * skipped. */
+struct group_ctx {
+	struct gw_route_scratch *s;
+	const uint32_t *map;
+	uint32_t base, n;
+};
+
+static int
+on_group_match(unsigned int id, unsigned long long from, unsigned long long to, unsigned int flags,
+	       void *ctx)
+{
+	struct group_ctx *g = ctx;
+
+	(void)from;
+	(void)to;
+	(void)flags;
+	if (id - g->base < g->n)
+		hit(g->s, g->map[id - g->base]);
+	return 0;
+}
+
+/* What key l of a path of len bytes matches, the first L bytes being l's. */
+static int
+path_key(const struct gw_route_index *x, const struct gw_route_lit *l, struct gw_route_scratch *s,
+	 const char *p, size_t L, size_t len)
+{
+	const struct gw_route_group *g;
+	struct group_ctx gc;
+
+	if (l->exact != GW_RF_NONE && L == len)
+		hit(s, l->exact);
+	if (l->part != GW_RF_NONE)
+		hit(s, l->part);
+	if (l->group == GW_RF_NONE)
+		return 0;
+	g = &x->groups[l->group];
+	gc = (struct group_ctx){s, x->map + g->map, g->base, g->n};
+	if (hs_scan(x->dbs[g->db], p + L, (unsigned int)(len - L), 0, s->hs, on_group_match, &gc) !=
+	    HS_SUCCESS)
+		return -EIO;
+	return 0;
+}
+
+/* Probes each prefix of the path whose length some key has, hashing the
+ * path word by word once (see gw_lit_hash). */
+static int
+scan_path_index(const struct gw_route_index *x, struct gw_route_scratch *s, struct gw_route_span v)
+{
+	const char *p = v.p != NULL ? v.p : "";
+	size_t len = v.p != NULL ? v.len : 0;
+	size_t top = len < x->max_len ? len : x->max_len, done = 0;
+	uint64_t h = GW_LIT_SEED;
+	int rc;
+
+	for (size_t w = 0; w <= top / 64; w++) {
+		uint64_t bits = x->lens[w];
+
+		if (w == top / 64 && top % 64 != 63)
+			bits &= (UINT64_C(2) << (top % 64)) - 1;
+		for (; bits != 0; bits &= bits - 1) {
+			size_t L = w * 64 + (size_t)__builtin_ctzll(bits);
+			const struct gw_route_lit *l;
+
+			for (; done + 8 <= L; done += 8)
+				h = gw_lit_step(h, gw_lit_load(p + done, 8, false));
+			l = gw_lit_find(x, p, L,
+					gw_lit_fin(h, gw_lit_load(p + done, L - done, false), L));
+			if (l != NULL && (rc = path_key(x, l, s, p, L, len)) < 0)
+				return rc;
+		}
+	}
+	return 0;
+}
+
+/* The value whole, then (host wildcards: "*.d" is key ".d") from each dot
+ * past the first byte. */
+static void
+scan_value_index(const struct gw_route_index *x, struct gw_route_scratch *s, struct gw_route_span v)
+{
+	const char *p = v.p != NULL ? v.p : "";
+	size_t len = v.p != NULL ? v.len : 0;
+	const struct gw_route_lit *l;
+
+	if (len <= x->max_len && (x->lens[len / 64] & (UINT64_C(1) << (len % 64))) &&
+	    (l = gw_lit_find(x, p, len, gw_lit_hash(p, len, x->fold))) != NULL &&
+	    l->exact != GW_RF_NONE)
+		hit(s, l->exact);
+	for (size_t i = len; i-- > 1;) {
+		size_t n = len - i;
+
+		if (p[i] != '.' || n > x->max_len || !(x->lens[n / 64] & (UINT64_C(1) << (n % 64))))
+			continue;
+		l = gw_lit_find(x, p + i, n, gw_lit_hash(p + i, n, x->fold));
+		if (l != NULL && l->part != GW_RF_NONE)
+			hit(s, l->part);
+	}
+}
+
 static bool
 hdr_name_eq(const struct gw_route_field *f, struct gw_route_span name)
 {
@@ -172,19 +277,29 @@ scan_field(const struct gw_route_table *t, struct gw_route_scratch *s,
 
 	s->scanned |= UINT64_C(1) << fi;
 	s->hit_lo[fi] = s->n_hits;
-	if (fi == GW_RF_HOST)
+	if (fi == GW_RF_HOST) {
+		if (f->idx != NULL)
+			scan_value_index(f->idx, s, req->host);
 		rc = scan(f->db, req->host, s);
-	else if (fi == GW_RF_PATH)
-		rc = scan(f->db, req->path, s);
-	else if (fi == GW_RF_METHOD)
+	} else if (fi == GW_RF_PATH) {
+		if (f->idx != NULL)
+			rc = scan_path_index(f->idx, s, req->path);
+		if (rc == 0)
+			rc = scan(f->db, req->path, s);
+	} else if (fi == GW_RF_METHOD) {
+		if (f->idx != NULL)
+			scan_value_index(f->idx, s, req->method);
 		rc = scan(f->db, req->method, s);
-	else
+	} else {
 		for (unsigned int i = 0; rc == 0 && i < req->n_headers; i++) {
 			if (!hdr_name_eq(f, req->headers[i].name))
 				continue;
 			seen = true;
+			if (f->idx != NULL)
+				scan_value_index(f->idx, s, req->headers[i].value);
 			rc = scan(f->db, req->headers[i].value, s);
 		}
+	}
 	if (seen && f->present != GW_RF_NONE)
 		hit(s, f->present);
 	s->hit_hi[fi] = s->n_hits;
