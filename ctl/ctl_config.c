@@ -50,8 +50,8 @@ static const struct cfg_kw top_kws[] = {
 	{"services", cfg_sec_services},
 	{"clusters", cfg_sec_clusters},
 	{"route_tables", cfg_sec_rtables},
-	{"identities", not_yet},
-	{"policies", not_yet},
+	{"identities", cfg_sec_identities},
+	{"policies", cfg_sec_policies},
 	{"tls", not_yet},
 	{"discovery", cfg_sec_discovery},
 	{NULL},
@@ -93,6 +93,7 @@ ctl_config_defaults(struct ctl_config *c)
 	c->admin.port = 9901;
 	c->log.level = CTL_LOG_INFO;
 	cfg_discovery_defaults(&c->discovery);
+	cfg_identities_defaults(&c->identities);
 }
 
 void
@@ -100,6 +101,8 @@ ctl_config_release(struct ctl_config *c)
 {
 	ctl_rtables_free(c->rtables);
 	c->rtables = NULL;
+	ctl_policies_free(c->policies);
+	c->policies = NULL;
 }
 
 /* Checks that need the whole file: required groups, then cross references. */
@@ -115,7 +118,9 @@ finish(struct cfg_parse *ps, const config_setting_t *root)
 		rc = cfg_listeners_resolve(ps);
 	if (rc == 0)
 		rc = cfg_services_resolve(ps);
-	return rc < 0 ? rc : cfg_rtables_resolve(ps);
+	if (rc == 0)
+		rc = cfg_rtables_resolve(ps);
+	return rc < 0 ? rc : cfg_policies_resolve(ps);
 }
 
 /* libconfig's parse and our walk over it; c holds defaults on entry. */
@@ -163,7 +168,7 @@ ctl_config_load_string(const char *text, const char *name, struct ctl_config *ou
 	if (rc == 0)
 		memcpy(out, ps.c, sizeof(*out));
 	else
-		ctl_rtables_free(ps.c->rtables);
+		ctl_config_release(ps.c);
 	free(ps.c);
 	ps.c = NULL;
 	return rc;

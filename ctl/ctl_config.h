@@ -428,6 +428,66 @@ struct ctl_rtables {
 	unsigned int n_routes, cap_routes;
 };
 
+/*
+ * Authorization policies (README "policies"), Istio AuthorizationPolicy in
+ * spirit: at most one per service, an ordered list of allow and deny rules;
+ * deny wins, then any allow, else the policy's default. Within a rule every
+ * part present (from, to, http) must match; within a list any element. A
+ * source without an identity (plain, unauthenticated) matches only rules
+ * without `from`. Strings are NUL-terminated heap copies owned by the
+ * struct ctl_policies.
+ */
+#define CTL_MAX_POLICIES     256
+#define CTL_MAX_POLICY_RULES 64 /* per policy */
+#define CTL_MAX_POLICY_LIST  16 /* identities, namespaces, ports, methods per rule */
+
+enum ctl_policy_action { CTL_POLICY_ALLOW, CTL_POLICY_DENY };
+
+/* An identity pattern: "*" is any authenticated source; a SPIFFE ID whose
+ * last segment is "*" ("spiffe://td/ns/ops/" then "*") a prefix, stored
+ * without the '*'; any other SPIFFE ID is exact. */
+enum ctl_id_kind { CTL_ID_ANY, CTL_ID_EXACT, CTL_ID_PREFIX };
+struct ctl_id_match {
+	enum ctl_id_kind kind;
+	char *value; /* NULL for ANY; the prefix keeps its trailing '/' */
+};
+
+struct ctl_policy_rule {
+	char name[CTL_NAME_MAX]; /* default "<index>" within the policy */
+	int line;
+	enum ctl_policy_action action;
+	bool has_from; /* `from` present: the source must be authenticated */
+	struct ctl_id_match identities[CTL_MAX_POLICY_LIST]; /* none: any authenticated */
+	unsigned int n_identities;
+	char *namespaces[CTL_MAX_POLICY_LIST]; /* none: any (or none) */
+	unsigned int n_namespaces;
+	uint16_t ports[CTL_MAX_POLICY_LIST]; /* destination ports; none: any */
+	unsigned int n_ports;
+	bool has_http;			    /* only on services with protocol "http" */
+	char *methods[CTL_MAX_POLICY_LIST]; /* exact, case-sensitive; none: any */
+	unsigned int n_methods;
+	struct ctl_str_match path;			     /* ANY, EXACT or PREFIX */
+	struct ctl_hdr_match headers[CTL_MAX_ROUTE_HEADERS]; /* EXACT, PREFIX or PRESENT */
+	unsigned int n_headers;
+};
+
+struct ctl_policy_conf {
+	char name[CTL_NAME_MAX];
+	unsigned int service;		       /* index into services[] (resolved from the name) */
+	enum ctl_policy_action default_action; /* when no rule matches; default "deny" */
+	bool dry_run;			       /* decide, count and log, but allow */
+	unsigned int first_rule;	       /* policies->rules[first_rule .. + n_rules) */
+	unsigned int n_rules;		       /* 0..CTL_MAX_POLICY_RULES */
+	int line;
+};
+
+struct ctl_policies {
+	struct ctl_policy_conf policies[CTL_MAX_POLICIES];
+	unsigned int n_policies;
+	struct ctl_policy_rule *rules; /* n_rules of them, policy after policy */
+	unsigned int n_rules, cap_rules;
+};
+
 struct ctl_ctl_conf {
 	char socket[CTL_PATH_MAX]; /* default /run/meshgw/meshgw.sock */
 };
@@ -442,6 +502,40 @@ struct ctl_admin_conf {
 struct ctl_discovery_conf {
 	char endpoints_file[CTL_ARG_MAX]; /* absolute path; "" (default): none */
 	uint64_t debounce_us;		  /* quiet time before a change is read, "100ms" */
+};
+
+/* Workload identities and the built-in CA (README "identities"); enabled
+ * when the group is present. A local workload address maps to the SPIFFE ID
+ * spiffe://<trust_domain>/ns/<namespace>/sa/<service_account>. */
+#define CTL_MAX_WORKLOADS    256
+#define CTL_MAX_BUNDLE	     8
+#define CTL_TRUST_DOMAIN_MAX 64 /* 63 characters, [a-z0-9._-] */
+#define CTL_ID_SEGMENT_MAX   64 /* namespace, service account: 63 characters */
+
+struct ctl_ca_conf {
+	char cert[CTL_ARG_MAX]; /* absolute: the CA certificate, then its chain (PEM) */
+	char key[CTL_ARG_MAX];	/* absolute: its key (PEM), no group or other permission */
+	bool create;		/* write a new self-signed root there if both are absent */
+	char bundle[CTL_MAX_BUNDLE][CTL_ARG_MAX]; /* more trusted roots (rotation overlap) */
+	unsigned int n_bundle;
+};
+
+struct ctl_workload_conf {
+	uint32_t addr;			 /* host order; unique */
+	char ns[CTL_ID_SEGMENT_MAX];	 /* [A-Za-z0-9._-]+, not "." or ".." */
+	char sa[CTL_ID_SEGMENT_MAX];	 /* same */
+	char identity[CTL_IDENTITY_MAX]; /* the SPIFFE ID built from them */
+	int line;
+};
+
+struct ctl_identities_conf {
+	bool enabled;				 /* the group is present */
+	char trust_domain[CTL_TRUST_DOMAIN_MAX]; /* default "mesh.local" */
+	uint16_t tunnel_port;			 /* default 15008 */
+	uint64_t cert_lifetime_us;		 /* "24h"; 10s..720h; renewed at half life */
+	struct ctl_ca_conf ca;			 /* required in the group */
+	struct ctl_workload_conf workloads[CTL_MAX_WORKLOADS];
+	unsigned int n_workloads;
 };
 
 struct ctl_log_conf {
@@ -469,11 +563,13 @@ struct ctl_config {
 	unsigned int n_clusters;
 	struct ctl_endpoint_conf endpoints[CTL_MAX_ENDPOINTS];
 	unsigned int n_endpoints;
-	struct ctl_rtables *rtables; /* NULL: no route_tables group; owned */
+	struct ctl_rtables *rtables;   /* NULL: no route_tables group; owned */
+	struct ctl_policies *policies; /* NULL: no policies group; owned */
 	struct ctl_ctl_conf ctl;
 	struct ctl_admin_conf admin;
 	struct ctl_log_conf log;
 	struct ctl_discovery_conf discovery;
+	struct ctl_identities_conf identities;
 };
 
 /* Fills every field with its default. */
@@ -483,6 +579,8 @@ void ctl_config_defaults(struct ctl_config *c);
 void ctl_config_release(struct ctl_config *c);
 /* Frees a struct ctl_rtables and every string in it. Accepts NULL. */
 void ctl_rtables_free(struct ctl_rtables *rt);
+/* Frees a struct ctl_policies and every string in it. Accepts NULL. */
+void ctl_policies_free(struct ctl_policies *p);
 
 /* Loads and validates a file. On success *out is overwritten (release the
  * old one first); on failure *out is untouched. 0, or -EINVAL with "file:line: message" in err

@@ -28,6 +28,7 @@ struct cfg_parse {
 	const config_setting_t *listeners; /* listeners, checked after the walk */
 	const config_setting_t *services;  /* services, resolved after the walk */
 	const config_setting_t *rtables;   /* route_tables, resolved after the walk */
+	const config_setting_t *policies;  /* policies, resolved after the walk */
 };
 
 struct cfg_kw;
@@ -157,6 +158,10 @@ void cfg_health_defaults(struct ctl_health_conf *h);
 int cfg_sec_discovery(struct cfg_parse *ps, const config_setting_t *s, const struct cfg_kw *kw,
 		      void *obj);
 void cfg_discovery_defaults(struct ctl_discovery_conf *d);
+/* The identities group (ctl_config_identities.c) and its defaults. */
+int cfg_sec_identities(struct cfg_parse *ps, const config_setting_t *s, const struct cfg_kw *kw,
+		       void *obj);
+void cfg_identities_defaults(struct ctl_identities_conf *id);
 
 /* After the walk: default worker placement. */
 void cfg_workers_finish(struct ctl_config *c);
@@ -168,6 +173,12 @@ int cfg_listeners_resolve(struct cfg_parse *ps);
 int cfg_services_resolve(struct cfg_parse *ps);
 /* After the walk: the clusters of every route, by name. */
 int cfg_rtables_resolve(struct cfg_parse *ps);
+/* The policies list (ctl_config_policies.c) and, after the walk, every
+ * policy's service by name (one policy per service; http rules need an
+ * http service). */
+int cfg_sec_policies(struct cfg_parse *ps, const config_setting_t *s, const struct cfg_kw *kw,
+		     void *obj);
+int cfg_policies_resolve(struct cfg_parse *ps);
 
 /* Defaults of one port (ctl_config_defaults() applies them to every slot). */
 void cfg_port_defaults(struct ctl_port_conf *p);

@@ -707,7 +707,7 @@ test_err_eal_ctl_log(void **state)
 static void
 test_err_unsupported(void **state)
 {
-	static const char *const names[] = {"identities", "policies", "tls"};
+	static const char *const names[] = {"tls"};
 	char text[256], want[256];
 
 	(void)state;
