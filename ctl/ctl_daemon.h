@@ -109,6 +109,11 @@ void ctl_hcheck_row(struct ctl_daemon *d, const struct gw_mesh *m, unsigned int 
 json_t *ctl_hcheck_stats_json(const struct gw_worker *w);
 void ctl_hcheck_metrics(FILE *f, struct ctl_daemon *d);
 
+/* -ENOTSUP with err filled when c asks for what this version parses but
+ * does not enforce yet (identities, policies): the daemon refuses to start
+ * or reload with it rather than run open. */
+int ctl_config_unenforced(const struct ctl_config *c, char *err, size_t errlen);
+
 /* "sha256:<hex>" of a config file's bytes. */
 void ctl_config_hash(const char *text, size_t len, char *out, size_t outlen);
 /* routes (ctl_cmds_routes.c). */

@@ -282,6 +282,10 @@ load_config(const struct opts *o, struct ctl_daemon *d)
 		return rc;
 	}
 	ctl_config_hash(d->conf_text, d->conf_len, d->conf_hash, sizeof(d->conf_hash));
+	if (!o->check && (rc = ctl_config_unenforced(d->conf, err, sizeof(err))) != 0) {
+		fprintf(stderr, "meshgw: %s\n", err);
+		return rc;
+	}
 	return apply_socket_override(d->conf, o->socket);
 }
 
@@ -301,6 +305,8 @@ main(int argc, char **argv)
 		return 1;
 	boot = d.conf;
 	if (o.check) {
+		if (ctl_config_unenforced(d.conf, err, sizeof(err)) != 0)
+			printf("meshgw: note: %s\n", err);
 		printf("meshgw: %s: configuration OK\n", o.conf);
 		free(d.conf);
 		return 0;

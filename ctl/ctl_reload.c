@@ -70,13 +70,32 @@ keep_restart_only(const struct ctl_config *run, struct ctl_config *nc, json_t *r
 #undef KEEP
 }
 
+int
+ctl_config_unenforced(const struct ctl_config *c, char *err, size_t errlen)
+{
+	const char *what = c->identities.enabled				? "identities"
+			   : c->policies != NULL && c->policies->n_policies > 0 ? "policies"
+										: NULL;
+
+	if (what == NULL)
+		return 0;
+	snprintf(err, errlen,
+		 "%s: '%s' is parsed and checked, but this version does not enforce it yet "
+		 "(mTLS and authorization are not wired in): refusing rather than running open",
+		 c->path, what);
+	return -ENOTSUP;
+}
+
 /* The new config, parsed and checked: discovered endpoints merged in, then
  * published. On success d->conf is nc (owned by its snapshot); on failure
  * nc is still the caller's. */
 static int
 publish_parsed(struct ctl_daemon *d, struct ctl_config *nc, char *err, size_t errlen)
 {
-	int rc = ctl_disc_merge(d, nc, err, errlen);
+	int rc = ctl_config_unenforced(nc, err, errlen);
+
+	if (rc == 0)
+		rc = ctl_disc_merge(d, nc, err, errlen);
 
 	if (rc == 0)
 		rc = gw_dp_publish(&d->dp, nc, err, errlen);
