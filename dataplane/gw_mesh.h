@@ -14,6 +14,7 @@
 
 #include "ctl_config.h"
 #include "gw_lb.h"
+#include "gw_policy.h"
 #include "gw_route.h"
 #include "gw_slots.h"
 #include "stk.h"
@@ -51,6 +52,13 @@ struct gw_rtable {
 	struct gw_route_table *match;
 };
 
+/* A local workload's declared identity (`identities.workloads`). */
+struct gw_identity {
+	uint32_t addr;
+	uint16_t len;
+	char id[CTL_IDENTITY_MAX];
+};
+
 /* A worker's references to a mesh: connections that started on it. Only
  * that worker writes its counter; the control thread frees a retired mesh
  * once every counter is 0. */
@@ -86,6 +94,13 @@ struct gw_mesh {
 	unsigned int n_fresh[GW_SLOT_KINDS];
 	struct gw_mesh_ref *refs; /* per worker */
 	unsigned int n_workers;
+	/* authorization (gw_mesh_authz.c) */
+	struct gw_policy_set *policies;	     /* NULL: none */
+	const struct gw_policy **svc_policy; /* by service slot; NULL: not restricted */
+	uint64_t **policy_ctr;		     /* per worker: gw_policy_counter_slot() counts */
+	struct gw_identity *ids;	     /* sorted by address */
+	unsigned int n_ids;
+	bool ids_enabled; /* `identities` present: undeclared local sources are denied */
 };
 
 static inline bool
@@ -161,6 +176,25 @@ unsigned int gw_route_job_tables(const struct gw_route_job *j, unsigned int *n_r
 void gw_route_job_run(struct gw_route_job *j);
 int gw_route_job_finish(struct gw_route_job *j, char *err, size_t errlen);
 void gw_route_job_free(struct gw_route_job *j);
+
+/* gw_mesh_authz.c: the policies and identities of m from conf (svc_slot:
+ * the slot of each config service), and their release. Control thread. */
+int gw_mesh_authz_build(struct gw_mesh *m, const struct ctl_config *conf, const int *svc_slot);
+void gw_mesh_authz_free(struct gw_mesh *m);
+/* The declared identity of a local source address, or NULL. */
+const struct gw_identity *gw_mesh_identity(const struct gw_mesh *m, uint32_t addr);
+
+/* Worker: may a connection (http NULL) or a request of service (slot) from
+ * saddr to port vport go on? Counts the deciding rule in worker's array.
+ * No allocation, no lock. */
+enum gw_authz {
+	GW_AUTHZ_ALLOW,
+	GW_AUTHZ_DRY_RUN_DENY,	 /* let through: the policy is a dry run */
+	GW_AUTHZ_DENY,		 /* the policy denies */
+	GW_AUTHZ_UNKNOWN_SOURCE, /* identities are declared, this source is not */
+};
+enum gw_authz gw_mesh_authorize(const struct gw_mesh *m, unsigned int service, unsigned int worker,
+				uint32_t saddr, uint16_t vport, const struct gw_route_req *http);
 
 /* The compile cache's counters (control thread). */
 struct gw_route_cache_stats {
