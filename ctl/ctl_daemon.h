@@ -24,6 +24,7 @@ enum ctl_state { CTL_STATE_STARTING, CTL_STATE_RUNNING, CTL_STATE_DRAINING, CTL_
 struct ctl_disc;
 struct ctl_rjob;
 struct ctl_health;
+struct ctl_ca;
 
 struct ctl_daemon {
 	struct ctl_config
@@ -40,6 +41,7 @@ struct ctl_daemon {
 	char rjob_err[600];
 	struct ctl_disc *disc;	   /* the endpoints file; NULL: none configured */
 	struct ctl_health *health; /* active health checks' thresholds, by endpoint slot */
+	struct ctl_ca *ca;	   /* the built-in CA (identities); NULL: none */
 	uint64_t health_stale;	   /* results for endpoints no longer checked */
 	struct gw_dp dp;
 	enum ctl_state state;
@@ -58,6 +60,8 @@ int ctl_cmds_register(struct ctl_server *srv, struct ctl_daemon *d);
 int ctl_cmds_tcp_register(struct ctl_server *srv, struct ctl_daemon *d);
 /* services, clusters, endpoints, drain, undrain (ctl_cmds_mesh.c). */
 int ctl_cmds_mesh_register(struct ctl_server *srv, struct ctl_daemon *d);
+/* policies (ctl_cmds_policies.c). */
+int ctl_cmds_policies_register(struct ctl_server *srv, struct ctl_daemon *d);
 /* The `config` command (ctl_cmd_config.c). */
 int ctl_cmd_config(void *arg, json_t *args, json_t **result, struct ctl_error *err);
 /* reload and config (ctl_reload.c). */
@@ -109,9 +113,10 @@ void ctl_hcheck_row(struct ctl_daemon *d, const struct gw_mesh *m, unsigned int 
 json_t *ctl_hcheck_stats_json(const struct gw_worker *w);
 void ctl_hcheck_metrics(FILE *f, struct ctl_daemon *d);
 
-/* -ENOTSUP with err filled when c asks for what this version parses but
- * does not enforce yet (identities, policies): the daemon refuses to start
- * or reload with it rather than run open. */
+/* -ENOTSUP with err filled when c asks for what this version cannot do
+ * yet: with identities declared, an endpoint on another node would need
+ * the mTLS tunnel; the daemon refuses to start or reload with it rather
+ * than send that traffic in clear. */
 int ctl_config_unenforced(const struct ctl_config *c, char *err, size_t errlen);
 
 /* "sha256:<hex>" of a config file's bytes. */

@@ -17,6 +17,7 @@
 #include <rte_errno.h>
 
 #include "ctl_admin.h"
+#include "ctl_ca.h"
 #include "ctl_daemon.h"
 #include "ctl_loop.h"
 #include "ctl_server.h"
@@ -317,6 +318,18 @@ main(int argc, char **argv)
 	signal(SIGHUP, on_signal);
 	signal(SIGPIPE, SIG_IGN);
 	d.start_ms = ctl_now_ms();
+	if (d.conf->identities.enabled) {
+		/* checks the key's mode and that it signs the certificate; creates
+		 * the root when told to */
+		d.ca = ctl_ca_open(&d.conf->identities, err, sizeof(err));
+		if (d.ca == NULL) {
+			fprintf(stderr, "meshgw: %s\n", err);
+			return 1;
+		}
+		if (ctl_ca_created(d.ca))
+			GW_LOG(INFO, "identities: created a new root CA in %s",
+			       d.conf->identities.ca.cert);
+	}
 	if (ctl_disc_boot(&d, d.conf) != 0) {
 		fprintf(stderr, "meshgw: out of memory\n");
 		return 1;
@@ -345,5 +358,6 @@ main(int argc, char **argv)
 	ctl_config_release(boot);
 	free(boot);
 	free(d.conf_text);
+	ctl_ca_unref(d.ca);
 	return rc == 0 ? 0 : 1;
 }

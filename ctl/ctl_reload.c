@@ -64,6 +64,8 @@ keep_restart_only(const struct ctl_config *run, struct ctl_config *nc, json_t *r
 	KEEP(admin, "admin");
 	KEEP(log.access_log, "log.access_log");
 	KEEP(discovery, "discovery");
+	KEEP(identities.ca, "identities.ca");
+	KEEP(identities.trust_domain, "identities.trust_domain");
 	/* the workers' head buffers are sized at start */
 	KEEP(http.max_request_headers_kb, "http.max_request_headers_kb");
 	KEEP(http.max_response_headers_kb, "http.max_response_headers_kb");
@@ -73,17 +75,23 @@ keep_restart_only(const struct ctl_config *run, struct ctl_config *nc, json_t *r
 int
 ctl_config_unenforced(const struct ctl_config *c, char *err, size_t errlen)
 {
-	const char *what = c->identities.enabled				? "identities"
-			   : c->policies != NULL && c->policies->n_policies > 0 ? "policies"
-										: NULL;
-
-	if (what == NULL)
+	if (!c->identities.enabled)
 		return 0;
-	snprintf(err, errlen,
-		 "%s: '%s' is parsed and checked, but this version does not enforce it yet "
-		 "(mTLS and authorization are not wired in): refusing rather than running open",
-		 c->path, what);
-	return -ENOTSUP;
+	for (unsigned int i = 0; i < c->n_endpoints; i++) {
+		const struct ctl_endpoint_conf *e = &c->endpoints[i];
+
+		if (e->node[0] != '\0' && strcmp(e->node, c->node.name) != 0) {
+			snprintf(
+				err, errlen,
+				"%s: endpoint %u.%u.%u.%u:%u is on node '%s', which needs the mTLS "
+				"tunnel this version does not have yet: refusing to send its "
+				"traffic in clear",
+				c->path, e->addr >> 24, (e->addr >> 16) & 0xff,
+				(e->addr >> 8) & 0xff, e->addr & 0xff, e->port, e->node);
+			return -ENOTSUP;
+		}
+	}
+	return 0;
 }
 
 /* The new config, parsed and checked: discovered endpoints merged in, then

@@ -121,6 +121,7 @@ usage(FILE *f)
 	      "  reload [--timeout DUR]      re-read the config file and publish it (waits\n"
 	      "                              for a route compile, default up to 10m)\n"
 	      "  config                      the effective config of the running generation\n"
+	      "  policies                    authorization policies: rules and their decisions\n"
 	      "  log reopen                  reopen the access log (after rotation)\n"
 	      "  call CMD [JSON-ARGS]        send any command with a JSON object of arguments\n"
 	      "                              (e.g. call tcp-probe '{\"address\":\"10.0.0.2\",\n"
@@ -500,7 +501,7 @@ static const struct command simple_cmds[] = {
 	{"status", "workers", ctl_print_status},     {"stats", "ports", ctl_print_stats},
 	{"arp", "entries", ctl_print_arp},	     {"ip-routes", "routes", ctl_print_routes},
 	{"services", "services", ctl_print_generic}, {"clusters", "clusters", ctl_print_generic},
-	{"config", NULL, ctl_print_generic},
+	{"config", NULL, ctl_print_generic},	     {"policies", NULL, ctl_print_generic},
 };
 static const struct command ready_cmd = {"wait-ready", "ready", ctl_print_ready};
 static const struct command conns_cmd = {"conns", "connections", ctl_print_conns};

@@ -26,6 +26,8 @@
 	X(CB_CONNECTIONS, "cb_max_connections") /* refused by the circuit breaker */               \
 	X(CB_PENDING, "cb_max_pending")		/* refused by the circuit breaker */               \
 	X(POOL_FULL, "pool_full")		/* no proxy state left */                          \
+	X(POLICY_DENIED, "policy_denied")	/* the service's authorization policy denied */    \
+	X(UNKNOWN_SOURCE, "unknown_source")	/* identities declared, the source is not */       \
 	X(ERROR, "error")			/* a leg could not take data (shut or failed) */   \
 	X(SHUTDOWN, "shutdown")			/* the gateway stopped */
 
@@ -50,7 +52,9 @@ const char *gw_alog_reason_name(enum gw_alog_reason r);
 	X(REUSED, "reused")			/* sent on a pooled upstream connection */         \
 	X(CLIENT_RESET, "client_reset")		/* the client went away mid-request */             \
 	X(RETRIED, "retried")			/* a route's retry policy sent it again */         \
-	X(FAULT, "fault")			/* answered by fault injection */
+	X(FAULT, "fault")			/* answered by fault injection */                  \
+	X(POLICY_DENIED, "policy_denied")	/* 403: the policy denied (or unknown source) */   \
+	X(POLICY_DRY_RUN, "policy_dry_run")	/* a dry-run policy would have denied it */
 
 enum gw_alog_flag {
 #define GW_ALOG_FLAG_ENUM(e, s) GW_ALOG_F_##e##_BIT,

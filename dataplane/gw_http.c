@@ -542,6 +542,7 @@ start_request(struct hconn *hc, const char *buf, uint32_t head_len)
 	struct gw_http *h = hc->h;
 	const struct gw_h1_msg *m = &h->msg;
 	struct rte_mbuf *head;
+	bool routed, authz;
 	int rc;
 
 	h->stats.requests++;
@@ -558,12 +559,15 @@ start_request(struct hconn *hc, const char *buf, uint32_t head_len)
 		request_id(hc, buf, m);
 		return gw_hc_generate(hc, hc->body.status, hc->body.reason, 0, true) ? 0 : -1;
 	}
-	if (hc->mesh->services[hc->service].route_table != 0) {
+	routed = hc->mesh->services[hc->service].route_table != 0;
+	authz = hc->mesh->svc_policy != NULL || hc->mesh->ids_enabled;
+	if (routed || authz)
 		request_id(hc, buf, m);
-		rc = gw_hr_select(hc, buf, m, head_len);
-		if (rc <= 0) /* answered: a pipelined request may follow */
-			return rc == 0 ? 1 : -1;
-	}
+	/* answered (403, or by the route): a pipelined request may follow */
+	if (authz && (rc = gw_hr_authorize(hc, buf, m, head_len)) <= 0)
+		return rc == 0 ? 1 : -1;
+	if (routed && (rc = gw_hr_select(hc, buf, m, head_len)) <= 0)
+		return rc == 0 ? 1 : -1;
 	head = rewrite_head(hc, buf, m);
 	if (head == NULL)
 		return -1;

@@ -206,6 +206,10 @@ enum gw_retry_why { GW_RETRY_CONNECT, GW_RETRY_RESET, GW_RETRY_TIMEOUT, GW_RETRY
  * and hc->cluster set; HC_WAKE: hold the head for a fault delay), 0
  * answered, -1 hc gone. */
 int gw_hr_select(struct hconn *hc, const char *buf, const struct gw_h1_msg *m, uint32_t head_len);
+/* Authorization of a request (gw_mesh_authorize): 1 to go on, else answered
+ * with 403 as gw_hr_select answers (0, or -1 when the connection ended). */
+int gw_hr_authorize(struct hconn *hc, const char *buf, const struct gw_h1_msg *m,
+		    uint32_t head_len);
 /* The fields the route edits in the forwarded request head. */
 void gw_hr_request_opts(struct hconn *hc, const char *buf, const struct gw_h1_msg *m,
 			struct gw_h1_wopts *o, struct gw_h1_field *extra, unsigned int n_extra);

@@ -90,17 +90,11 @@ path_of(const char *buf, const struct gw_h1_msg *m)
 	return (struct gw_route_span){t, (size_t)((q != NULL ? q : end) - t)};
 }
 
-static int
-match(struct hconn *hc, const char *buf, const struct gw_h1_msg *m, const struct gw_rtable *t)
+/* The request as the route and policy matchers see it (spans into buf). */
+static struct gw_route_req
+request_view(struct hconn *hc, const char *buf, const struct gw_h1_msg *m)
 {
 	struct gw_http *h = hc->h;
-	struct gw_route_req rq = {
-		.host = host_of(buf, m),
-		.path = path_of(buf, m),
-		.method = {buf + m->mtoken.off, m->mtoken.len},
-		.headers = h->rhdrs,
-		.n_headers = m->n_headers,
-	};
 
 	for (unsigned int i = 0; i < m->n_headers; i++) {
 		const struct gw_h1_hdr *f = &m->h[i];
@@ -108,7 +102,21 @@ match(struct hconn *hc, const char *buf, const struct gw_h1_msg *m, const struct
 		h->rhdrs[i].name = (struct gw_route_span){buf + f->name_off, f->name_len};
 		h->rhdrs[i].value = (struct gw_route_span){buf + f->value_off, f->value_len};
 	}
-	return gw_route_match(t->match, h->scratch, &rq);
+	return (struct gw_route_req){
+		.host = host_of(buf, m),
+		.path = path_of(buf, m),
+		.method = {buf + m->mtoken.off, m->mtoken.len},
+		.headers = h->rhdrs,
+		.n_headers = m->n_headers,
+	};
+}
+
+static int
+match(struct hconn *hc, const char *buf, const struct gw_h1_msg *m, const struct gw_rtable *t)
+{
+	struct gw_route_req rq = request_view(hc, buf, m);
+
+	return gw_route_match(t->match, hc->h->scratch, &rq);
 }
 
 /* ---- answering without an endpoint --------------------------------------------- */
@@ -160,6 +168,30 @@ pick_weighted(struct gw_http *h, const struct ctl_http_route *r)
 		x -= r->clusters[i].weight;
 	}
 	return r->clusters[r->n_clusters - 1].cluster;
+}
+
+int
+gw_hr_authorize(struct hconn *hc, const char *buf, const struct gw_h1_msg *m, uint32_t head_len)
+{
+	struct gw_proxy *p = hc->h->p;
+	struct gw_route_req rq = request_view(hc, buf, m);
+
+	switch (gw_mesh_authorize(hc->mesh, hc->service, p->worker_id, hc->saddr, hc->vport, &rq)) {
+	case GW_AUTHZ_ALLOW:
+		return 1;
+	case GW_AUTHZ_DRY_RUN_DENY:
+		p->stats.policy_dry_run_denied++;
+		hc->log.flags |= GW_ALOG_F(POLICY_DRY_RUN);
+		return 1;
+	case GW_AUTHZ_UNKNOWN_SOURCE:
+		p->stats.policy_unknown_source++;
+		break;
+	case GW_AUTHZ_DENY:
+		break;
+	}
+	p->stats.policy_denied++;
+	hc->log.flags |= GW_ALOG_F(POLICY_DENIED);
+	return answer(hc, head_len, 403, &(struct gw_local_resp){.reason = "denied by policy"});
 }
 
 int

@@ -669,6 +669,21 @@ on_accepted(void *lctx, struct stk_conn *c)
 	}
 	memset(&info, 0, sizeof(info));
 	stk_conn_get_info(c, &info);
+	switch (gw_mesh_authorize(p->mesh, vl->service, p->worker_id, info.raddr, info.lport,
+				  NULL)) {
+	case GW_AUTHZ_DENY:
+		p->stats.policy_denied++;
+		return refuse(p, vl, &info, GW_ALOG_POLICY_DENIED);
+	case GW_AUTHZ_UNKNOWN_SOURCE:
+		p->stats.policy_denied++;
+		p->stats.policy_unknown_source++;
+		return refuse(p, vl, &info, GW_ALOG_UNKNOWN_SOURCE);
+	case GW_AUTHZ_DRY_RUN_DENY:
+		p->stats.policy_dry_run_denied++;
+		break;
+	case GW_AUTHZ_ALLOW:
+		break;
+	}
 	if (cs->active >= gc->worker_max_conns) {
 		p->stats.cb_max_connections++;
 		return refuse(p, vl, &info, GW_ALOG_CB_CONNECTIONS);

@@ -48,9 +48,12 @@
 	X(ejection_requests)	      /* consecutive failures reached: sent to control */          \
 	X(ejection_requests_5xx)      /* ... of them for consecutive 5xx responses */              \
 	X(ejection_requests_gateway)  /* ... for consecutive gateway errors (502-504) */           \
-	X(panic_picks)	    /* endpoint choices in panic mode (too few healthy: all used) */       \
-	X(listen_failures)  /* a reload's new VIP could not be listened on */                      \
-	X(http_unavailable) /* HTTP client reset: the HTTP state found no memory */                \
+	X(panic_picks)		 /* endpoint choices in panic mode (too few healthy: all used) */  \
+	X(policy_denied)	 /* connections or requests a policy denied (reset / 403) */       \
+	X(policy_unknown_source) /* ... from a local source without a declared identity */         \
+	X(policy_dry_run_denied) /* ... a dry-run policy would have denied (let through) */        \
+	X(listen_failures)	 /* a reload's new VIP could not be listened on */                 \
+	X(http_unavailable)	 /* HTTP client reset: the HTTP state found no memory */           \
 	X(bytes_to_upstream)                                                                       \
 	X(bytes_to_client)                                                                         \
 	X(mbufs_held) /* gauge: received on one leg, not yet taken by the other */
