@@ -558,5 +558,6 @@ ctl_cmds_register(struct ctl_server *srv, struct ctl_daemon *d)
 	rc = rc ?: ctl_cmds_routes_register(srv, d);
 	rc = rc ?: ctl_cmds_reload_register(srv, d);
 	rc = rc ?: ctl_cmds_policies_register(srv, d);
+	rc = rc ?: ctl_cmds_certs_register(srv, d);
 	return rc;
 }

@@ -25,6 +25,7 @@ struct ctl_disc;
 struct ctl_rjob;
 struct ctl_health;
 struct ctl_ca;
+struct ctl_certs;
 
 struct ctl_daemon {
 	struct ctl_config
@@ -42,6 +43,7 @@ struct ctl_daemon {
 	struct ctl_disc *disc;	   /* the endpoints file; NULL: none configured */
 	struct ctl_health *health; /* active health checks' thresholds, by endpoint slot */
 	struct ctl_ca *ca;	   /* the built-in CA (identities); NULL: none */
+	struct ctl_certs *certs;   /* its workload and gateway certificates */
 	uint64_t health_stale;	   /* results for endpoints no longer checked */
 	struct gw_dp dp;
 	enum ctl_state state;
@@ -60,6 +62,15 @@ int ctl_cmds_register(struct ctl_server *srv, struct ctl_daemon *d);
 int ctl_cmds_tcp_register(struct ctl_server *srv, struct ctl_daemon *d);
 /* services, clusters, endpoints, drain, undrain (ctl_cmds_mesh.c). */
 int ctl_cmds_mesh_register(struct ctl_server *srv, struct ctl_daemon *d);
+/* Workload and gateway certificates (ctl_certs.c): start issues them (on
+ * a helper thread), the tick renews at half life, stop waits for a batch
+ * in flight and frees them; `certs` (args.rotate: renew all now) and the
+ * /metrics families. */
+int ctl_certs_start(struct ctl_daemon *d);
+void ctl_certs_tick(struct ctl_daemon *d);
+void ctl_certs_stop(struct ctl_daemon *d);
+int ctl_cmds_certs_register(struct ctl_server *srv, struct ctl_daemon *d);
+void ctl_certs_metrics(FILE *f, struct ctl_daemon *d);
 /* policies (ctl_cmds_policies.c). */
 int ctl_cmds_policies_register(struct ctl_server *srv, struct ctl_daemon *d);
 /* The `config` command (ctl_cmd_config.c). */

@@ -186,6 +186,7 @@ tick(void *arg)
 				  d->dp.outlier_next, rte_rdtsc(), d->dp.hz);
 	}
 	ctl_reload_tick(d);
+	ctl_certs_tick(d);
 	ctl_disc_tick(d);
 	if (reload_requested && d->state == CTL_STATE_RUNNING) {
 		char msg[600];
@@ -330,7 +331,7 @@ main(int argc, char **argv)
 			GW_LOG(INFO, "identities: created a new root CA in %s",
 			       d.conf->identities.ca.cert);
 	}
-	if (ctl_disc_boot(&d, d.conf) != 0) {
+	if (ctl_certs_start(&d) != 0 || ctl_disc_boot(&d, d.conf) != 0) {
 		fprintf(stderr, "meshgw: out of memory\n");
 		return 1;
 	}
@@ -358,6 +359,7 @@ main(int argc, char **argv)
 	ctl_config_release(boot);
 	free(boot);
 	free(d.conf_text);
+	ctl_certs_stop(&d);
 	ctl_ca_unref(d.ca);
 	return rc == 0 ? 0 : 1;
 }

@@ -213,6 +213,25 @@ metrics_text(struct ctl_daemon *d, size_t *len)
 	return buf;
 }
 
+/* For orchestration. /healthz: the control loop answers and no worker
+ * failed (a liveness probe). /ready: running, every worker in its loop and
+ * on the current generation, not draining (a readiness probe: take traffic
+ * away while it says 503). */
+static int
+probe(const struct ctl_daemon *d, bool ready, char **body)
+{
+	const char *why = NULL;
+
+	if (gw_dp_failed(&d->dp))
+		why = "a worker failed\n";
+	else if (ready && d->state == CTL_STATE_DRAINING)
+		why = "draining\n";
+	else if (ready && (d->state != CTL_STATE_RUNNING || !gw_dp_ready(&d->dp)))
+		why = "starting\n";
+	*body = strdup(why ? why : "ok\n");
+	return why ? 503 : 200;
+}
+
 int
 ctl_metrics_http(void *arg, const char *path, char **body, size_t *len, const char **ctype)
 {
@@ -230,6 +249,13 @@ ctl_metrics_http(void *arg, const char *path, char **body, size_t *len, const ch
 		*len = *body ? strlen(*body) : 0;
 		*ctype = "application/json";
 		return *body ? 200 : 500;
+	}
+	if (strcmp(path, "/healthz") == 0 || strcmp(path, "/ready") == 0) {
+		int code = probe(d, path[1] == 'r', body);
+
+		*len = *body ? strlen(*body) : 0;
+		*ctype = "text/plain";
+		return *body ? code : 500;
 	}
 	*body = strdup("not found\n");
 	*len = *body ? strlen(*body) : 0;

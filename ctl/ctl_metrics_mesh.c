@@ -174,5 +174,6 @@ ctl_metrics_mesh(FILE *f, struct ctl_daemon *d)
 		number(json_object_get(m, "ejections")),
 		number(json_object_get(m, "ejections_refused")));
 	ctl_hcheck_metrics(f, d);
+	ctl_certs_metrics(f, d);
 	json_decref(m);
 }

@@ -122,6 +122,9 @@ usage(FILE *f)
 	      "                              for a route compile, default up to 10m)\n"
 	      "  config                      the effective config of the running generation\n"
 	      "  policies                    authorization policies: rules and their decisions\n"
+	      "  certs [rotate]              workload and gateway certificates (identity,\n"
+	      "                              serial, not-after, issuer; never keys), the roots;\n"
+	      "                              rotate: renew every certificate now\n"
 	      "  log reopen                  reopen the access log (after rotation)\n"
 	      "  call CMD [JSON-ARGS]        send any command with a JSON object of arguments\n"
 	      "                              (e.g. call tcp-probe '{\"address\":\"10.0.0.2\",\n"
@@ -701,6 +704,14 @@ run(const struct opts *o)
 		return run_mesh(o, cmd);
 	if (strcmp(cmd, "routes") == 0)
 		return run_routes(o);
+	if (strcmp(cmd, "certs") == 0) {
+		static const struct command certs = {"certs", NULL, ctl_print_generic};
+
+		if (o->npos > 2 || (o->npos == 2 && strcmp(o->pos[1], "rotate") != 0))
+			return usage_error("%s", "usage: certs [rotate]");
+		return run_once(o, "certs", o->npos == 2 ? json_pack("{sb}", "rotate", 1) : NULL,
+				&certs);
+	}
 	if (o->npos > 1)
 		return usage_error("unexpected argument '%s'", o->pos[1]);
 	if (strcmp(cmd, "wait-ready") == 0)

@@ -2,7 +2,8 @@
 # test_l4_drain.sh - SIGTERM drains:
 #   1. drain_timeout 20s, a transfer running (8 MiB, the client stalls 3 s
 #      after its first MiB): at SIGTERM the VIPs stop accepting (a new
-#      connection is refused at once), `status` says "draining" with the
+#      connection is refused at once), /ready turns 503 while /healthz
+#      stays 200, `status` says "draining" with the
 #      connection counted, the transfer completes intact, and meshgw exits 0
 #      as soon as it has, long before the timeout;
 #   2. drain_timeout 1s, a connection that never ends: it is reset after
@@ -27,6 +28,10 @@ DRAIN_TIMEOUT=20s mg_l4_config
 mg_start
 mg_warm
 in_peer curl -sf --max-time 5 "http://$NET.101/" >/dev/null || fail "web VIP does not answer before the drain"
+# the orchestration probes: healthy and ready
+probe() { in_gw curl -s --max-time 2 -w ' %{http_code}' "http://127.0.0.1:$ADMIN_PORT/$1" | tr -d '\n'; }
+[ "$(probe healthz)" = "ok 200" ] && [ "$(probe ready)" = "ok 200" ] ||
+	fail "before the drain: /healthz '$(probe healthz)', /ready '$(probe ready)'"
 
 # 1. a transfer finishes during the drain
 be_serve bulk 1 7015 bulk --bytes "$BYTES"
@@ -41,6 +46,8 @@ st=$(ctl_json status) || fail "status does not answer while draining"
 jq -e '.state == "draining" and .drain.connections > 0 and .drain.ms_left > 0' <<<"$st" >/dev/null ||
 	fail "status while draining: $(jq -c '{state, drain}' <<<"$st")"
 say "draining: $(jq -c .drain <<<"$st")"
+[ "$(probe ready)" = "draining 503" ] && [ "$(probe healthz)" = "ok 200" ] ||
+	fail "while draining: /ready '$(probe ready)' (503 expected), /healthz '$(probe healthz)'"
 t1=$(now_ms)
 rc=0
 in_peer curl -s --max-time 5 "http://$NET.101/" >/dev/null || rc=$?

@@ -9,8 +9,11 @@
 #      undeclared source are reset;
 #   4. "legacy" is a dry run: what it would deny passes and is counted;
 #   5. `meshgwctl policies` counts every decision per rule, the stats and
-#      the access log agree; a reload changing a rule applies to new
-#      connections.
+#      the access log agree;
+#   6. `meshgwctl certs`: the gateway's and each workload's certificate from
+#      the created root; `certs rotate` and the half-life renewal (10 s
+#      lifetime) change every serial; /metrics has the seconds to expiry;
+#   7. a reload changing a rule applies to new connections.
 #
 #   $PEER ($PEER_IP web/frontend, .201 ops/admin, .202 undeclared)
 #     ── bridge ── meshgw VIP $NET.100 :80 api, :81 legacy (http), :5432 db (tcp)
@@ -27,7 +30,7 @@ in_peer ip addr add "$OPS/24" dev "$BR"
 in_peer ip addr add "$ANON/24" dev "$BR"
 
 gen_conf() { # DB_ALLOW: the namespace db's rule allows
-	TOP_EXTRA="identities = { trust_domain = \"mesh.local\";
+	TOP_EXTRA="identities = { trust_domain = \"mesh.local\"; cert_lifetime = \"10s\";
 		ca = { cert = \"$TMP/ca.pem\"; key = \"$TMP/ca.key\"; create = true; };
 		workloads = ( { address = \"$PEER_IP\"; namespace = \"web\"; service_account = \"frontend\"; },
 			{ address = \"$OPS\"; namespace = \"ops\"; service_account = \"admin\"; } ); };
@@ -95,6 +98,33 @@ n_unknown=$(grep -c 'unknown_source' "$TMP/access.log" || true)
 [ "$n_http" -eq 5 ] && [ "$n_dry" -eq 1 ] && [ "$n_unknown" -eq 1 ] ||
 	fail "access log: $n_http policy_denied, $n_dry policy_dry_run, $n_unknown unknown_source lines (5, 1, 1 expected): $(grep policy "$TMP/access.log" | head -3)"
 say "policies: $got; denied 6 (2 unknown sources), 1 dry-run denial; access log agrees"
+
+# 6. certificates: the gateway's and one per workload, from the created
+# root; `certs rotate` renews them all; half life (5 s) renews them again
+certs() { ctl_json certs | jq -c "$1"; }
+for _ in $(seq 50); do [ "$(certs '[.certs[].serial | length > 0] | all')" = true ] && break; sleep 0.05; done
+ids=$(certs '[.certs[].identity]')
+[ "$ids" = '["spiffe://mesh.local/ns/meshgw/sa/gateway","spiffe://mesh.local/ns/web/sa/frontend","spiffe://mesh.local/ns/ops/sa/admin"]' ] ||
+	fail "certs: $ids"
+root=$(openssl x509 -in "$TMP/ca.pem" -noout -serial | cut -d= -f2 | tr 'A-F' 'a-f' | sed 's/^0*//')
+certs '.roots[0].serial' | grep -q "\"$root\"" || fail "certs roots: $(certs .roots) (the root's serial is $root)"
+ctl_json certs | jq -e '[.certs[] | .seconds_left <= 10 and .seconds_left >= 4 and .issuer != ""] | all' >/dev/null ||
+	fail "certs lifetimes: $(certs '[.certs[] | {seconds_left, issuer}]')"
+s0=$(certs '[.certs[].serial]')
+ctl_json certs rotate >/dev/null || fail "certs rotate failed"
+for _ in $(seq 50); do [ "$(certs '[.certs[].serial]')" != "$s0" ] && break; sleep 0.05; done
+s1=$(certs '[.certs[].serial]')
+[ "$(jq -n --argjson a "$s0" --argjson b "$s1" '[range(3) | $a[.] != $b[.]] | all')" = true ] ||
+	fail "certs rotate: serials $s0 -> $s1"
+t0=$SECONDS
+while [ "$(certs '[.certs[].serial]')" = "$s1" ]; do
+	[ $((SECONDS - t0)) -gt 9 ] && fail "no renewal at half life: $(certs '[.certs[] | {serial, renew_at, renewals}]')"
+	sleep 0.2
+done
+in_gw curl -sf "http://127.0.0.1:$ADMIN_PORT/metrics" >"$TMP/metrics" || fail "/metrics"
+grep -q '^meshgw_cert_expiry_seconds{identity="spiffe://mesh.local/ns/web/sa/frontend"} ' "$TMP/metrics" ||
+	fail "/metrics: no cert expiry for web"
+say "certs: $(certs '[.certs[].identity]'); rotate and half-life renewal changed every serial ($(certs '{alarms, rotations}'))"
 
 # a reload: db now admits web (counters start again with the generation)
 gen_conf web
