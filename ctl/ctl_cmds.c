@@ -18,6 +18,7 @@
 #include "ctl_daemon.h"
 #include "ctl_loop.h"
 #include "gw_eal.h"
+#include "gw_tls.h"
 
 #define ARP_DUMP_MAX   4096
 #define CMD_TIMEOUT_MS 500
@@ -142,6 +143,33 @@ add_drops(json_t *drops, const struct stk_stats *s)
 }
 
 /* Adds every integer of src into the same key of sum (created as needed). */
+/* The worker's TLS counters (ingress legs). */
+static json_t *
+tls_stats(const struct gw_worker *w)
+{
+	const struct gw_tls_stats *s = gw_tls_get_stats(w->tls);
+	json_t *o = json_object(), *failed = json_object();
+
+#define T(f) add_u64(o, #f, __atomic_load_n(&s->f, __ATOMIC_RELAXED))
+	T(handshakes);
+	T(resumed);
+	T(hs_deferred);
+	T(nomem);
+	T(plain_in);
+	T(plain_out);
+	T(cipher_in);
+	T(cipher_out);
+	T(close_notify_in);
+	T(eof_unclean);
+	T(active);
+#undef T
+	for (unsigned int r = 1; r < GW_TLS_R_MAX; r++)
+		add_u64(failed, gw_tls_reason_name(r),
+			__atomic_load_n(&s->hs_failed[r], __ATOMIC_RELAXED));
+	json_object_set_new(o, "handshake_failures", failed);
+	return o;
+}
+
 static void
 sum_into(json_t *sum, json_t *src)
 {
@@ -248,6 +276,7 @@ worker_stats(const struct gw_worker *w, json_t *total_drops)
 	json_object_set_new(o, "proxy", ctl_proxy_stats_json(w));
 	json_object_set_new(o, "http", ctl_http_stats_json(w));
 	json_object_set_new(o, "health", ctl_hcheck_stats_json(w));
+	json_object_set_new(o, "tls", tls_stats(w));
 	return o;
 }
 
@@ -374,6 +403,7 @@ ctl_stats_json(struct ctl_daemon *d)
 	json_t *ports = json_array(), *workers = json_array(), *drops = json_object();
 	json_t *totals = json_object(), *tcp = json_object(), *diag = json_object();
 	json_t *proxy = json_object(), *http = json_object(), *health = json_object();
+	json_t *tls = json_object();
 	uint64_t rx = 0, tx = 0, redir = 0;
 
 	for (unsigned int p = 0; p < d->dp.n_ports; p++)
@@ -386,6 +416,7 @@ ctl_stats_json(struct ctl_daemon *d)
 		sum_into(proxy, json_object_get(ws, "proxy"));
 		sum_into(http, json_object_get(ws, "http"));
 		sum_into(health, json_object_get(ws, "health"));
+		sum_into(tls, json_object_get(ws, "tls"));
 		json_array_append_new(workers, ws);
 		rx += w->stats.rx_pkts;
 		tx += w->stats.tx_pkts;
@@ -400,6 +431,7 @@ ctl_stats_json(struct ctl_daemon *d)
 	json_object_set_new(totals, "proxy", proxy);
 	json_object_set_new(totals, "http", http);
 	json_object_set_new(totals, "health", health);
+	json_object_set_new(totals, "tls", tls);
 	return json_pack("{s:o, s:o, s:o, s:o}", "ports", ports, "workers", workers, "totals",
 			 totals, "mbufs", mbuf_stats(d));
 }

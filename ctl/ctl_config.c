@@ -25,15 +25,6 @@
 #define TOP(f)		CFG_AT(struct ctl_config, f)
 #define CONFIG_FILE_MAX (4u << 20) /* far above 1024 routes; bounds a mistaken path */
 
-/* Groups DESIGN names that later versions implement: a config written for
- * them must fail loudly here, not run without them. */
-static int
-not_yet(struct cfg_parse *ps, const config_setting_t *s, const struct cfg_kw *kw, void *obj)
-{
-	(void)obj;
-	return cfg_fail(ps, s, "'%s' is not supported by this version yet", kw->name);
-}
-
 static const struct cfg_kw top_kws[] = {
 	{"eal", cfg_group, TOP(eal), .arg = cfg_eal_kws},
 	{"workers", cfg_sec_workers},
@@ -52,7 +43,7 @@ static const struct cfg_kw top_kws[] = {
 	{"route_tables", cfg_sec_rtables},
 	{"identities", cfg_sec_identities},
 	{"policies", cfg_sec_policies},
-	{"tls", not_yet},
+	{"tls", cfg_sec_tls},
 	{"discovery", cfg_sec_discovery},
 	{NULL},
 };
@@ -103,6 +94,8 @@ ctl_config_release(struct ctl_config *c)
 	c->rtables = NULL;
 	ctl_policies_free(c->policies);
 	c->policies = NULL;
+	free(c->tls);
+	c->tls = NULL;
 }
 
 /* Checks that need the whole file: required groups, then cross references. */
@@ -120,6 +113,8 @@ finish(struct cfg_parse *ps, const config_setting_t *root)
 		rc = cfg_services_resolve(ps);
 	if (rc == 0)
 		rc = cfg_rtables_resolve(ps);
+	if (rc == 0)
+		rc = cfg_tls_resolve(ps);
 	return rc < 0 ? rc : cfg_policies_resolve(ps);
 }
 

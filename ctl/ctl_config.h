@@ -195,7 +195,39 @@ struct ctl_service_conf {
 	unsigned int cluster;	    /* index into clusters[] (resolved from the name) */
 	unsigned int route_table;   /* 1 + index into rtables->tables; 0: none (cluster) */
 	enum ctl_protocol protocol; /* default tcp */
+	unsigned int tls;	    /* 1 + index into tls->ingress: terminate TLS; 0: plain */
 	int line;
+};
+
+/* TLS at the edges (the top-level `tls` group): ingress contexts a service
+ * terminates TLS with (`tls = "<name>"` in the service), the certificate
+ * chosen by SNI. */
+#define CTL_TLS_MAX_INGRESS 16
+#define CTL_TLS_MAX_CERTS   8
+#define CTL_TLS_MAX_NAMES   8
+#define CTL_TLS_NAME_MAX    128
+struct ctl_tls_cert_conf {
+	char cert[CTL_ARG_MAX]; /* PEM: the certificate, then its chain */
+	char key[CTL_ARG_MAX];	/* PEM private key; refused if group/other can read it */
+	/* SNI names it serves: exact ("api.example.com") or a wildcard
+	 * ("*.example.com": one label); lower case; none: only as the default */
+	char names[CTL_TLS_MAX_NAMES][CTL_TLS_NAME_MAX];
+	unsigned int n_names;
+	int line;
+};
+struct ctl_tls_ingress_conf {
+	char name[CTL_NAME_MAX];
+	int min_version; /* TLS1_2_VERSION (0x0303, default "1.2") or TLS1_3_VERSION ("1.3") */
+	/* the first is the default: no SNI, or a name no certificate has */
+	struct ctl_tls_cert_conf certs[CTL_TLS_MAX_CERTS];
+	unsigned int n_certs;
+	char client_ca[CTL_ARG_MAX]; /* PEM roots: client certificates required and
+					verified against them; "": none asked */
+	int line;
+};
+struct ctl_tls_conf {
+	struct ctl_tls_ingress_conf ingress[CTL_TLS_MAX_INGRESS];
+	unsigned int n_ingress;
 };
 
 /* Where an endpoint came from (shown by `meshgwctl endpoints`). */
@@ -564,6 +596,7 @@ struct ctl_config {
 	struct ctl_endpoint_conf endpoints[CTL_MAX_ENDPOINTS];
 	unsigned int n_endpoints;
 	struct ctl_rtables *rtables;   /* NULL: no route_tables group; owned */
+	struct ctl_tls_conf *tls;      /* NULL: no tls group; owned (ctl_config_release) */
 	struct ctl_policies *policies; /* NULL: no policies group; owned */
 	struct ctl_ctl_conf ctl;
 	struct ctl_admin_conf admin;

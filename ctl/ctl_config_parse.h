@@ -179,6 +179,13 @@ int cfg_rtables_resolve(struct cfg_parse *ps);
 int cfg_sec_policies(struct cfg_parse *ps, const config_setting_t *s, const struct cfg_kw *kw,
 		     void *obj);
 int cfg_policies_resolve(struct cfg_parse *ps);
+/* The tls group (ctl_config_tls.c), a service's `tls` name (its form) and,
+ * after the walk, every service's ingress context by name (tcp only). */
+int cfg_sec_tls(struct cfg_parse *ps, const config_setting_t *s, const struct cfg_kw *kw,
+		void *obj);
+int cfg_svc_tls(struct cfg_parse *ps, const config_setting_t *s, const struct cfg_kw *kw,
+		void *obj);
+int cfg_tls_resolve(struct cfg_parse *ps);
 
 /* Defaults of one port (ctl_config_defaults() applies them to every slot). */
 void cfg_port_defaults(struct ctl_port_conf *p);

@@ -246,6 +246,7 @@ static const struct cfg_kw service_kws[] = {
 	{"cluster", svc_cluster},
 	{"route_table", svc_cluster},
 	{"protocol", cfg_choice, SVC(protocol), .arg = proto_words},
+	{"tls", cfg_svc_tls},
 	{NULL},
 };
 

@@ -213,7 +213,8 @@ gw_mesh_build(const struct ctl_config *conf, struct gw_slots *sl, uint64_t gener
 	for (unsigned int c = 0; c < conf->n_clusters; c++)
 		if (build_cluster(m, conf, c, ep) != 0)
 			goto fail;
-	if (gw_mesh_routes_build(m, conf, sl) < 0 || gw_mesh_authz_build(m, conf, svc) < 0)
+	if (gw_mesh_routes_build(m, conf, sl) < 0 || gw_mesh_authz_build(m, conf, svc) < 0 ||
+	    gw_mesh_tls_build(m, conf) < 0)
 		goto fail;
 	free(svc);
 	free(cl);
@@ -253,6 +254,7 @@ gw_mesh_free(struct gw_mesh *m)
 	}
 	gw_mesh_routes_free(m);
 	gw_mesh_authz_free(m);
+	gw_mesh_tls_free(m);
 	for (int k = 0; k < GW_SLOT_KINDS; k++)
 		free(m->fresh[k]);
 	free(m->cluster_slot);

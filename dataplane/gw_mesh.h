@@ -52,6 +52,8 @@ struct gw_rtable {
 	struct gw_route_table *match;
 };
 
+struct gw_tls_in;
+
 /* A local workload's declared identity (`identities.workloads`). */
 struct gw_identity {
 	uint32_t addr;
@@ -101,6 +103,9 @@ struct gw_mesh {
 	struct gw_identity *ids;	     /* sorted by address */
 	unsigned int n_ids;
 	bool ids_enabled; /* `identities` present: undeclared local sources are denied */
+	/* TLS ingress (gw_mesh_tls.c): per tls.ingress, per worker */
+	struct gw_tls_in *tls_in;
+	unsigned int n_tls_in;
 };
 
 static inline bool
@@ -195,6 +200,14 @@ enum gw_authz {
 };
 enum gw_authz gw_mesh_authorize(const struct gw_mesh *m, unsigned int service, unsigned int worker,
 				uint32_t saddr, uint16_t vport, const struct gw_route_req *http);
+
+/* gw_mesh_tls.c: every worker's server contexts of conf's tls.ingress
+ * (0, or -errno after logging why), their release, and a worker's default
+ * context of ingress tls (1 + index, as in ctl_service_conf.tls). */
+struct gw_tls_ctx;
+int gw_mesh_tls_build(struct gw_mesh *m, const struct ctl_config *conf);
+void gw_mesh_tls_free(struct gw_mesh *m);
+struct gw_tls_ctx *gw_mesh_tls_ctx(const struct gw_mesh *m, unsigned int tls, unsigned int worker);
 
 /* The compile cache's counters (control thread). */
 struct gw_route_cache_stats {

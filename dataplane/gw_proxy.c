@@ -28,6 +28,7 @@
 #include "gw_log.h"
 #include "gw_proxy_internal.h"
 #include "gw_proxy_pp2.h"
+#include "gw_tls.h"
 
 #define PC_IN_USE    (1u << 0)
 #define PC_CONNECTED (1u << 1) /* the upstream leg is established */
@@ -41,6 +42,7 @@
 struct pconn {
 	struct gw_proxy *p;
 	struct stk_conn *c[2];
+	struct gw_tls *tls[2];	  /* leg i speaks TLS through it (ingress); NULL: plain */
 	struct rte_mbuf *held[2]; /* received on leg i, not yet taken by the other leg */
 	uint32_t held_len[2];
 	uint32_t flags;
@@ -61,6 +63,8 @@ struct pconn {
 };
 
 static const struct stk_tcp_ops client_ops, upstream_ops, listener_ops;
+static const struct gw_tls_ops client_tls_ops;
+static void leg_abort(struct pconn *pc, int i);
 
 /* ---- the pool ---------------------------------------------------------- */
 
@@ -74,6 +78,7 @@ pconn_alloc(struct gw_proxy *p)
 	pc = &p->conns[p->free_idx[--p->n_free]];
 	pc->p = p;
 	pc->c[0] = pc->c[1] = NULL;
+	pc->tls[0] = pc->tls[1] = NULL;
 	pc->held[0] = pc->held[1] = NULL;
 	pc->held_len[0] = pc->held_len[1] = 0;
 	pc->flags = PC_IN_USE;
@@ -150,17 +155,53 @@ pconn_maybe_free(struct pconn *pc)
 		pconn_free(pc);
 }
 
+/* ---- a leg's I/O: the stack's, or TLS's over it ------------------------------ */
+
+static int
+leg_send(struct pconn *pc, int i, struct rte_mbuf *m)
+{
+	return pc->tls[i] ? gw_tls_send(pc->tls[i], m) : stk_conn_send(pc->c[i], m);
+}
+
+static void
+leg_consumed(struct pconn *pc, int i, uint32_t len)
+{
+	if (pc->tls[i] != NULL)
+		gw_tls_consumed(pc->tls[i], len);
+	else
+		stk_conn_consumed(pc->c[i], len);
+}
+
+static void
+leg_shutdown(struct pconn *pc, int i)
+{
+	if (pc->tls[i] != NULL)
+		gw_tls_shutdown(pc->tls[i]); /* close_notify, then FIN */
+	else
+		stk_conn_shutdown(pc->c[i]);
+}
+
+/* RST on leg i if it is open; `closed` will not come for it. */
+static void
+leg_abort(struct pconn *pc, int i)
+{
+	struct stk_conn *c = pc->c[i];
+	struct gw_tls *t = pc->tls[i];
+
+	pc->c[i] = NULL;
+	pc->tls[i] = NULL;
+	if (t != NULL)
+		gw_tls_abort(t);
+	else if (c != NULL)
+		stk_conn_abort(c);
+}
+
 /* Resets whichever legs are still open; `closed` will not come for them. */
 static void
 pconn_abort(struct pconn *pc)
 {
-	for (int i = 0; i < 2; i++) {
-		struct stk_conn *c = pc->c[i];
-
-		pc->c[i] = NULL;
-		if (c != NULL)
-			stk_conn_abort(c);
-	}
+	for (int i = 0; i < 2; i++)
+		leg_abort(pc, i);
 	pconn_free(pc);
 }
 
@@ -425,7 +466,7 @@ shut_if_done(struct pconn *pc, int i)
 	if ((pc->flags & (PC_FIN_IN0 << i)) && pc->held[i] == NULL && pc->c[o] != NULL &&
 	    (pc->flags & PC_CONNECTED) && !(pc->flags & (PC_SHUT0 << o))) {
 		pc->flags |= PC_SHUT0 << o;
-		stk_conn_shutdown(pc->c[o]);
+		leg_shutdown(pc, o);
 	}
 }
 
@@ -447,7 +488,7 @@ flush(struct pconn *pc, int i)
 	pc->held[i] = NULL;
 	pc->held_len[i] = 0;
 	p->stats.mbufs_held -= segs;
-	rc = stk_conn_send(pc->c[o], m);
+	rc = leg_send(pc, o, m);
 	if (!(pc->flags & PC_IN_USE)) {
 		if (rc != 0)
 			rte_pktmbuf_free(m);
@@ -477,7 +518,7 @@ flush(struct pconn *pc, int i)
 	pc->last_active = p->now;
 	pc->bytes[i] += len;
 	if (pc->c[i] != NULL)
-		stk_conn_consumed(pc->c[i], len);
+		leg_consumed(pc, i, len);
 	shut_if_done(pc, i);
 	return true;
 }
@@ -517,7 +558,6 @@ on_reset(void *ctx, struct stk_conn *c, int err)
 	struct pconn *pc = ctx;
 	struct gw_proxy *p = pc->p;
 	int i = leg_of(pc, c), o = 1 - i;
-	struct stk_conn *other;
 
 	(void)err;
 	if (i == 1 && !(pc->flags & PC_CONNECTED))
@@ -532,10 +572,7 @@ on_reset(void *ctx, struct stk_conn *c, int err)
 		gw_proxy_ep_failed(p, pc->mesh, pc->cluster, pc->ep);
 	}
 	/* the other leg goes down with it, now */
-	other = pc->c[o];
-	pc->c[o] = NULL;
-	if (other != NULL)
-		stk_conn_abort(other);
+	leg_abort(pc, o);
 }
 
 static void
@@ -545,6 +582,7 @@ on_closed(void *ctx, struct stk_conn *c)
 	int i = leg_of(pc, c);
 
 	pc->c[i] = NULL;
+	pc->tls[i] = NULL; /* gone with its connection */
 	if (i == 1 && !(pc->flags & PC_CONNECTED) && pc->c[0] != NULL) {
 		attempt_failed(pc, false);
 		return;
@@ -552,10 +590,7 @@ on_closed(void *ctx, struct stk_conn *c)
 	if (pc->c[1 - i] != NULL && (pc->flags & PC_CONNECTED) &&
 	    !(pc->flags & (PC_FIN_IN0 << i))) {
 		/* gone without a FIN from it: the other side must not wait */
-		struct stk_conn *other = pc->c[1 - i];
-
-		pc->c[1 - i] = NULL;
-		stk_conn_abort(other);
+		leg_abort(pc, 1 - i);
 	}
 	pconn_maybe_free(pc);
 }
@@ -709,9 +744,41 @@ on_accepted(void *lctx, struct stk_conn *c)
 	cs->active++;
 	p->svc_stats[vl->service].active++;
 	p->stats.active++;
-	stk_conn_set_ops(c, &client_ops, pc);
+	if (svc->tls != 0) {
+		/* TLS ingress: the client leg's plaintext comes through gw_tls */
+		int rc = gw_tls_attach(p->tls, gw_mesh_tls_ctx(p->mesh, svc->tls, p->worker_id), c,
+				       NULL, &client_tls_ops, pc, &pc->tls[0]);
+
+		if (rc != 0) { /* the stack resets c */
+			p->stats.tls_failures++;
+			pc->c[0] = NULL;
+			pc->reason = GW_ALOG_ERROR;
+			pconn_free(pc);
+			return -1;
+		}
+	} else {
+		stk_conn_set_ops(c, &client_ops, pc);
+	}
 	return try_connect(pc, true) ? 0 : -1;
 }
+
+static int
+on_tls_handshake(void *ctx, struct stk_conn *c, struct gw_tls *t)
+{
+	(void)ctx;
+	(void)c;
+	(void)t;
+	return 0; /* the context verified what it had to (client_ca) */
+}
+
+static const struct gw_tls_ops client_tls_ops = {
+	.handshake_done = on_tls_handshake,
+	.data = on_data,
+	.writable = on_writable,
+	.peer_closed = on_peer_closed,
+	.reset = on_reset,
+	.closed = on_closed,
+};
 
 static const struct stk_tcp_ops client_ops = {
 	.data = on_data,
@@ -735,6 +802,12 @@ static const struct stk_tcp_ops listener_ops = {
 };
 
 void
+gw_proxy_set_tls(struct gw_proxy *p, struct gw_tls_worker *tls)
+{
+	p->tls = tls;
+}
+
+void
 gw_proxy_describe(const struct gw_proxy *p, const struct stk_conn_info *ci,
 		  struct gw_proxy_leg *leg)
 {
@@ -742,15 +815,21 @@ gw_proxy_describe(const struct gw_proxy *p, const struct stk_conn_info *ci,
 	struct stk_conn_info other;
 	int i;
 
+	const struct gw_tls_ops *tops = NULL;
+	void *tctx = NULL;
+	bool tls = gw_tls_app_of(ci, &tops, &tctx) && tops == &client_tls_ops;
+
 	memset(leg, 0, sizeof(*leg));
-	if (ci->ops != &client_ops && ci->ops != &upstream_ops) {
+	if (tls)
+		pc = tctx;
+	if (!tls && ci->ops != &client_ops && ci->ops != &upstream_ops) {
 		if (p->http != NULL)
 			gw_http_describe(p->http, ci, leg);
 		return;
 	}
 	if (pc < p->conns || pc >= p->conns + p->n_conns || !(pc->flags & PC_IN_USE))
 		return;
-	i = ci->ops == &client_ops ? 0 : 1;
+	i = tls || ci->ops == &client_ops ? 0 : 1;
 	leg->role = i == 0 ? GW_LEG_CLIENT : GW_LEG_UPSTREAM;
 	leg->id = (uint32_t)(pc - p->conns);
 	leg->service = pc->service;

@@ -52,6 +52,7 @@
 	X(policy_denied)	 /* connections or requests a policy denied (reset / 403) */       \
 	X(policy_unknown_source) /* ... from a local source without a declared identity */         \
 	X(policy_dry_run_denied) /* ... a dry-run policy would have denied (let through) */        \
+	X(tls_failures)		 /* TLS ingress: no TLS state for an accepted client (reset) */    \
 	X(listen_failures)	 /* a reload's new VIP could not be listened on */                 \
 	X(http_unavailable)	 /* HTTP client reset: the HTTP state found no memory */           \
 	X(bytes_to_upstream)                                                                       \
@@ -114,6 +115,9 @@ int gw_proxy_start(struct gw_proxy *p, char *err, size_t errlen);
  * listened on is logged and counted). Clears the counters of slots the
  * mesh (re)assigned. */
 void gw_proxy_set_mesh(struct gw_proxy *p, const struct gw_mesh *mesh);
+/* The worker's TLS state, for services that terminate TLS (before start). */
+struct gw_tls_worker;
+void gw_proxy_set_tls(struct gw_proxy *p, struct gw_tls_worker *tls);
 /* Worker: stops listening on the VIPs (SYNs are reset from now on);
  * proxied connections go on. */
 void gw_proxy_unlisten(struct gw_proxy *p);

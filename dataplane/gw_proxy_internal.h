@@ -32,7 +32,8 @@ struct gw_proxy {
 	gw_proxy_eject_fn eject;
 	void *eject_arg;
 	uint64_t hz, now;
-	struct rte_mempool *pool; /* PROXY protocol headers, generated HTTP heads */
+	struct rte_mempool *pool;  /* PROXY protocol headers, generated HTTP heads */
+	struct gw_tls_worker *tls; /* the worker's TLS state (ingress legs) */
 	/* by slot (gw_slots.h) */
 	struct gw_proxy_ep_stats *ep_stats;
 	struct gw_proxy_cluster_stats *cl_stats;

@@ -27,12 +27,14 @@
 #include "gw_eal.h"
 #include "gw_log.h"
 #include "gw_outlier.h"
+#include "gw_tls.h"
 
 #define RX_BURST_MAX	  256
 #define INBOX_SIZE	  64
 #define EVENTS_SIZE	  1024
 #define ALOG_RECORDS	  8191 /* access-log records in flight per worker */
 #define HEALTH_MAX_CHECKS 256  /* health-check connections open at once per worker */
+#define TLS_HS_BUDGET	  32 /* TLS handshake steps per loop turn: a burst cannot starve traffic */
 #define IMPAIR_OUTMAX	  (2 * RX_BURST_MAX)
 
 /* ---- transmit ----------------------------------------------------- */
@@ -334,6 +336,7 @@ loop_turn(struct gw_worker *w, uint16_t burst)
 	work += gw_diag_poll(w->diag, w->now);
 	stk_poll(w->stk, w->now);
 	gw_health_poll(w->health, w->now);
+	gw_tls_poll(w->tls);
 	stk_flush(w->stk);
 	if (w->now - w->usage_tsc > w->dp->hz / 1000)
 		publish_usage(w);
@@ -511,6 +514,8 @@ worker_free(struct gw_worker *w)
 	w->stk = NULL;
 	gw_proxy_free(w->proxy);
 	w->proxy = NULL;
+	gw_tls_worker_free(w->tls); /* its connections went with the stack */
+	w->tls = NULL;
 	gw_alog_q_fini(&w->alog);
 	gw_diag_free(w->diag);
 	w->diag = NULL;
@@ -581,6 +586,10 @@ worker_create(struct gw_dp *dp, unsigned int id, unsigned int lcore)
 				   socket);
 	if (w->proxy == NULL)
 		goto fail;
+	w->tls = gw_tls_worker_new(w->pool, TLS_HS_BUDGET, socket);
+	if (w->tls == NULL)
+		goto fail;
+	gw_proxy_set_tls(w->proxy, w->tls);
 	w->health = gw_health_create(w->stk, w->pool, HEALTH_MAX_CHECKS, id, dp->n_workers, dp->hz,
 				     health_result, w);
 	if (w->health == NULL)

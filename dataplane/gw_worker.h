@@ -102,6 +102,7 @@ struct gw_worker {
 	struct gw_diag *diag;		   /* echo, discard, source, tcp-probe */
 	struct gw_proxy *proxy;		   /* the L4 proxy on the service VIPs */
 	struct gw_health *health;	   /* active health checks of the endpoints it owns */
+	struct gw_tls_worker *tls;	   /* TLS state of its connections (ingress) */
 	const struct gw_mesh *health_mesh; /* the mesh the checker was last given */
 	struct gw_alog_q alog;		   /* access-log records to control (pool NULL: no log) */
 	struct rte_mempool *pool;

@@ -705,21 +705,6 @@ test_err_eal_ctl_log(void **state)
 }
 
 static void
-test_err_unsupported(void **state)
-{
-	static const char *const names[] = {"tls"};
-	char text[256], want[256];
-
-	(void)state;
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		snprintf(text, sizeof(text), PORT "\n%s = {};", names[i]);
-		snprintf(want, sizeof(want), "t.conf:3: '%s' is not supported by this version yet",
-			 names[i]);
-		expect_err(text, want);
-	}
-}
-
-static void
 test_err_syntax(void **state)
 {
 	(void)state;
@@ -1008,7 +993,6 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_route_limit),
 		cmocka_unit_test(test_err_workers),
 		cmocka_unit_test(test_err_eal_ctl_log),
-		cmocka_unit_test(test_err_unsupported),
 		cmocka_unit_test(test_err_syntax),
 		cmocka_unit_test(test_err_lexical),
 		cmocka_unit_test(test_lexical_ok),
