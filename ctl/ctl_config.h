@@ -301,6 +301,15 @@ struct ctl_locality_conf {
 	uint32_t min_available_percent; /* default 70 */
 };
 
+/* A cluster's endpoints spoken to over TLS (egress; the cluster's `tls`
+ * group): the server's chain verified against ca, sni sent. */
+struct ctl_cluster_tls_conf {
+	bool enabled;
+	char ca[CTL_ARG_MAX];	    /* PEM roots the endpoints' certificates must chain to */
+	char sni[CTL_TLS_NAME_MAX]; /* server name sent; "": none */
+	bool verify_name;	    /* the certificate must name sni (default true with sni) */
+};
+
 struct ctl_cluster_conf {
 	char name[CTL_NAME_MAX];
 	enum ctl_lb_policy policy;   /* default round_robin */
@@ -316,6 +325,7 @@ struct ctl_cluster_conf {
 	struct ctl_locality_conf locality;
 	struct ctl_retry_budget_conf retry_budget;
 	struct ctl_health_conf health;
+	struct ctl_cluster_tls_conf tls; /* egress TLS; not enabled: plain TCP */
 	uint32_t panic_threshold; /* percent healthy below which all endpoints are used; 50, 0: off
 				   */
 	unsigned int first_endpoint; /* endpoints[first_endpoint .. + n_endpoints) */

@@ -183,6 +183,9 @@ int cfg_policies_resolve(struct cfg_parse *ps);
  * after the walk, every service's ingress context by name (tcp only). */
 int cfg_sec_tls(struct cfg_parse *ps, const config_setting_t *s, const struct cfg_kw *kw,
 		void *obj);
+/* A cluster's `tls` group (egress), at kw->off in the cluster. */
+int cfg_cluster_tls(struct cfg_parse *ps, const config_setting_t *s, const struct cfg_kw *kw,
+		    void *obj);
 int cfg_svc_tls(struct cfg_parse *ps, const config_setting_t *s, const struct cfg_kw *kw,
 		void *obj);
 int cfg_tls_resolve(struct cfg_parse *ps);

@@ -484,6 +484,7 @@ static const struct cfg_kw cluster_kws[] = {
 	{"retry_budget", cfg_group, CLU(retry_budget), .arg = retry_budget_kws},
 	{"health_check", cfg_health, CLU(health)},
 	{"panic_threshold", cfg_uint, CLU(panic_threshold), .min = 0, .max = 100},
+	{"tls", cfg_cluster_tls, CLU(tls)},
 	{"endpoints", endpoints},
 	{NULL},
 };
@@ -519,6 +520,9 @@ cluster_extras(struct cfg_parse *ps, const config_setting_t *s, const struct ctl
 				"'hash_key' applies only to policies \"maglev\" and \"ring_hash\"");
 	if (cl->policy != CTL_LB_RING_HASH && (m = config_setting_get_member(s, "ring_size")))
 		return cfg_fail(ps, m, "'ring_size' applies only to policy \"ring_hash\"");
+	if (cl->tls.enabled && cl->proxy_protocol)
+		return cfg_fail(ps, config_setting_get_member(s, "tls"),
+				"'tls' and 'proxy_protocol' together are not supported yet");
 	return 0;
 }
 

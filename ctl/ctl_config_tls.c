@@ -414,6 +414,64 @@ cfg_sec_tls(struct cfg_parse *ps, const config_setting_t *s, const struct cfg_kw
 	return rc;
 }
 
+/* ---- a cluster's `tls` group: TLS towards its endpoints (egress) ----- */
+
+#define EGR(f) CFG_AT(struct ctl_cluster_tls_conf, f)
+
+static int
+sni_name(struct cfg_parse *ps, const config_setting_t *s, const struct cfg_kw *kw, void *obj)
+{
+	const char *v = config_setting_get_string(s);
+	char low[CTL_TLS_NAME_MAX];
+	size_t i;
+
+	if (v == NULL || strncmp(v, "*.", 2) == 0 || !dns_name(v))
+		return cfg_fail(ps, s,
+				"'%s' expected a DNS name (labels of 1 to %d letters, digits "
+				"or '-'), shorter than %d characters",
+				kw->name, LABEL_MAX, CTL_TLS_NAME_MAX);
+	for (i = 0; v[i] != '\0'; i++)
+		low[i] = (char)tolower((unsigned char)v[i]);
+	low[i] = '\0';
+	cfg_copy(obj, kw, low);
+	return 0;
+}
+
+static const struct cfg_kw egress_kws[] = {
+	{"ca", file_path, EGR(ca)},
+	{"sni", sni_name, EGR(sni)},
+	{"verify_name", cfg_bool, EGR(verify_name)},
+	{NULL},
+};
+
+int
+cfg_cluster_tls(struct cfg_parse *ps, const config_setting_t *s, const struct cfg_kw *kw, void *obj)
+{
+	struct ctl_cluster_tls_conf *t = (struct ctl_cluster_tls_conf *)((char *)obj + kw->off);
+	const config_setting_t *ca, *vn;
+	int rc = cfg_need_group(ps, s, kw->name);
+
+	if (rc < 0)
+		return rc;
+	*t = (struct ctl_cluster_tls_conf){.enabled = true, .verify_name = true};
+	if ((rc = cfg_walk(ps, s, egress_kws, t)) < 0)
+		return rc;
+	ca = config_setting_get_member(s, "ca");
+	if (ca == NULL)
+		return cfg_fail(ps, s,
+				"'%s' needs 'ca': the roots the endpoints' certificates "
+				"must chain to",
+				kw->name);
+	if ((rc = read_certs(ps, ca, "ca", t->ca, NULL)) < 0)
+		return rc;
+	vn = config_setting_get_member(s, "verify_name");
+	if (vn != NULL && t->verify_name && t->sni[0] == '\0')
+		return cfg_fail(ps, vn, "'verify_name' needs 'sni': the name to verify");
+	if (t->sni[0] == '\0')
+		t->verify_name = false;
+	return 0;
+}
+
 int
 cfg_svc_tls(struct cfg_parse *ps, const config_setting_t *s, const struct cfg_kw *kw, void *obj)
 {

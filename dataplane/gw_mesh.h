@@ -39,6 +39,7 @@ struct gw_cluster {
 	uint32_t worker_max_conns, worker_max_pending;
 	/* outlier detection: at most this many ejected at once */
 	uint32_t max_ejected;
+	struct gw_tls_ctx **tls; /* per worker: egress client contexts; NULL: plain */
 };
 
 /* An HTTP route table: the config's routes (borrowed from the config's
@@ -53,6 +54,7 @@ struct gw_rtable {
 };
 
 struct gw_tls_in;
+struct gw_tls_ctx;
 
 /* A local workload's declared identity (`identities.workloads`). */
 struct gw_identity {

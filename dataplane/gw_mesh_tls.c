@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * gw_mesh_tls.c - TLS ingress in a snapshot's mesh: for each `tls.ingress`
- * of the config, one server context per certificate per worker (a worker
- * never shares an SSL_CTX), and the SNI choice among them. Built and freed
+ * gw_mesh_tls.c - TLS in a snapshot's mesh: for each `tls.ingress` of the
+ * config, one server context per certificate per worker (a worker never
+ * shares an SSL_CTX), and the SNI choice among them; for each cluster with
+ * a `tls` group, one client context per worker (egress). Built and freed
  * on the control thread; a connection keeps its context alive on its own
  * (gw_tls), and its mesh, which holds the names the SNI choice reads.
  */
@@ -129,6 +130,36 @@ build_cert(struct gw_mesh *m, unsigned int i, const struct ctl_tls_ingress_conf 
 	return rc;
 }
 
+/* Egress: every worker's client context of cluster slot c (verifying the
+ * endpoints' chains against its ca). */
+static int
+build_egress(struct gw_mesh *m, struct gw_cluster *gc, char *err, size_t errlen)
+{
+	const struct ctl_cluster_tls_conf *t = &gc->conf.tls;
+	STACK_OF(X509) *trust = read_certs(t->ca, err, errlen);
+	int rc = trust ? 0 : -EINVAL;
+
+	gc->tls = calloc(m->n_workers, sizeof(*gc->tls));
+	if (gc->tls == NULL)
+		rc = -ENOMEM;
+	for (unsigned int w = 0; rc == 0 && w < m->n_workers; w++) {
+		struct gw_tls_ctx_conf tc = {
+			.server = false,
+			.trust = trust,
+			.min_version = TLS1_2_VERSION,
+			.max_version = TLS1_3_VERSION,
+		};
+
+		gc->tls[w] = gw_tls_ctx_new(&tc, err, errlen);
+		if (gc->tls[w] == NULL)
+			rc = -EINVAL;
+	}
+	sk_X509_pop_free(trust, X509_free);
+	if (rc != 0)
+		GW_LOG(ERROR, "cluster %s: tls: %s", gc->conf.name, err);
+	return rc;
+}
+
 int
 gw_mesh_tls_build(struct gw_mesh *m, const struct ctl_config *conf)
 {
@@ -136,6 +167,10 @@ gw_mesh_tls_build(struct gw_mesh *m, const struct ctl_config *conf)
 	char err[256] = "";
 	int rc = 0;
 
+	for (unsigned int c = 0; c < m->n_clusters; c++)
+		if (gw_mesh_has_cluster(m, c) && m->clusters[c].conf.tls.enabled &&
+		    (rc = build_egress(m, &m->clusters[c], err, sizeof(err))) != 0)
+			return rc;
 	if (t == NULL || t->n_ingress == 0)
 		return 0;
 	m->tls_in = calloc((size_t)t->n_ingress * m->n_workers, sizeof(*m->tls_in));
@@ -161,6 +196,14 @@ gw_mesh_tls_build(struct gw_mesh *m, const struct ctl_config *conf)
 void
 gw_mesh_tls_free(struct gw_mesh *m)
 {
+	for (unsigned int c = 0; m->clusters != NULL && c < m->n_clusters; c++) {
+		struct gw_cluster *gc = &m->clusters[c];
+
+		for (unsigned int w = 0; gc->tls != NULL && w < m->n_workers; w++)
+			gw_tls_ctx_free(gc->tls[w]);
+		free(gc->tls);
+		gc->tls = NULL;
+	}
 	for (unsigned int i = 0; m->tls_in != NULL && i < m->n_tls_in * m->n_workers; i++)
 		for (unsigned int c = 0; c < CTL_TLS_MAX_CERTS; c++)
 			gw_tls_ctx_free(m->tls_in[i].ctx[c]);

@@ -63,7 +63,7 @@ struct pconn {
 };
 
 static const struct stk_tcp_ops client_ops, upstream_ops, listener_ops;
-static const struct gw_tls_ops client_tls_ops;
+static const struct gw_tls_ops client_tls_ops, upstream_tls_ops;
 static void leg_abort(struct pconn *pc, int i);
 
 /* ---- the pool ---------------------------------------------------------- */
@@ -395,8 +395,23 @@ try_connect(struct pconn *pc, bool in_accept)
 		pc->ep = gc->eps[i];
 		e = &pc->mesh->endpoints[pc->ep];
 		p->stats.upstream_connects++;
-		rc = stk_tcp_connect(p->stk, 0, e->conf.addr, e->conf.port, &upstream_ops, pc,
-				     &pc->c[1]);
+		if (gc->tls != NULL) {
+			/* egress TLS: `connected` comes once the handshake is done */
+			const struct ctl_cluster_tls_conf *tc = &gc->conf.tls;
+
+			rc = gw_tls_connect(
+				p->tls, gc->tls[p->worker_id], p->stk, 0, e->conf.addr,
+				e->conf.port,
+				&(struct gw_tls_conn_conf){.sni = tc->sni[0] ? tc->sni : NULL,
+							   .verify_host = tc->verify_name ? tc->sni
+											  : NULL},
+				&upstream_tls_ops, pc, &pc->tls[1]);
+			if (rc == 0)
+				pc->c[1] = gw_tls_conn(pc->tls[1]);
+		} else {
+			rc = stk_tcp_connect(p->stk, 0, e->conf.addr, e->conf.port, &upstream_ops,
+					     pc, &pc->c[1]);
+		}
 		if (rc == 0) {
 			if (!(pc->flags & PC_PENDING)) {
 				pc->flags |= PC_PENDING;
@@ -406,6 +421,7 @@ try_connect(struct pconn *pc, bool in_accept)
 			return true;
 		}
 		pc->c[1] = NULL;
+		pc->tls[1] = NULL;
 		p->stats.upstream_connect_failures++;
 		p->ep_stats[pc->ep].connect_failures++;
 		gw_proxy_ep_failed(p, pc->mesh, pc->cluster, pc->ep);
@@ -635,15 +651,11 @@ timer_fired(struct rte_timer *t, void *arg)
 	struct pconn *pc = arg;
 	struct gw_proxy *p = pc->p;
 	uint64_t idle_us = pc->mesh->clusters[pc->cluster].conf.idle_timeout_us;
-	struct stk_conn *up;
 
 	(void)t;
 	if (!(pc->flags & PC_CONNECTED)) {
-		/* connect_timeout: this attempt is over */
-		up = pc->c[1];
-		pc->c[1] = NULL;
-		if (up != NULL)
-			stk_conn_abort(up);
+		/* connect_timeout (TLS handshake included): this attempt is over */
+		leg_abort(pc, 1);
 		attempt_failed(pc, true);
 		return;
 	}
@@ -771,6 +783,24 @@ on_tls_handshake(void *ctx, struct stk_conn *c, struct gw_tls *t)
 	return 0; /* the context verified what it had to (client_ca) */
 }
 
+/* Egress: the endpoint's certificate verified (chain, and name when set). */
+static int
+on_upstream_tls(void *ctx, struct stk_conn *c, struct gw_tls *t)
+{
+	(void)t;
+	on_connected(ctx, c);
+	return 0;
+}
+
+static const struct gw_tls_ops upstream_tls_ops = {
+	.handshake_done = on_upstream_tls,
+	.data = on_data,
+	.writable = on_writable,
+	.peer_closed = on_peer_closed,
+	.reset = on_reset,
+	.closed = on_closed,
+};
+
 static const struct gw_tls_ops client_tls_ops = {
 	.handshake_done = on_tls_handshake,
 	.data = on_data,
@@ -817,7 +847,8 @@ gw_proxy_describe(const struct gw_proxy *p, const struct stk_conn_info *ci,
 
 	const struct gw_tls_ops *tops = NULL;
 	void *tctx = NULL;
-	bool tls = gw_tls_app_of(ci, &tops, &tctx) && tops == &client_tls_ops;
+	bool tls = gw_tls_app_of(ci, &tops, &tctx) &&
+		   (tops == &client_tls_ops || tops == &upstream_tls_ops);
 
 	memset(leg, 0, sizeof(*leg));
 	if (tls)
@@ -829,7 +860,7 @@ gw_proxy_describe(const struct gw_proxy *p, const struct stk_conn_info *ci,
 	}
 	if (pc < p->conns || pc >= p->conns + p->n_conns || !(pc->flags & PC_IN_USE))
 		return;
-	i = tls || ci->ops == &client_ops ? 0 : 1;
+	i = tls ? (tops == &client_tls_ops ? 0 : 1) : ci->ops == &client_ops ? 0 : 1;
 	leg->role = i == 0 ? GW_LEG_CLIENT : GW_LEG_UPSTREAM;
 	leg->id = (uint32_t)(pc - p->conns);
 	leg->service = pc->service;

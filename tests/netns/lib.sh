@@ -369,10 +369,13 @@ mg_fabric() {
 }
 
 # mg_backend_start K: (re)starts backend K's nginx; returns once it listens.
-# BE_LOCATIONS: more nginx locations for its server, @K@ standing for K.
+# BE_LOCATIONS: more nginx locations for its server, BE_SERVERS more server
+# blocks, @K@ standing for K and @IP@ for its address in both.
 mg_backend_start() {
-	local k=$1 dir=$TMP/be$1 locs=${BE_LOCATIONS:-}
+	local k=$1 dir=$TMP/be$1 locs=${BE_LOCATIONS:-} srvs=${BE_SERVERS:-}
 	locs=${locs//@K@/$k}
+	srvs=${srvs//@K@/$k}
+	srvs=${srvs//@IP@/$(be_ip "$k")}
 	mkdir -p "$dir"
 	cat >"$dir/nginx.conf" <<-NGINX
 		daemon off; master_process off; worker_processes 1;
@@ -383,6 +386,7 @@ mg_backend_start() {
 			client_body_temp_path $dir; proxy_temp_path $dir; fastcgi_temp_path $dir;
 			uwsgi_temp_path $dir; scgi_temp_path $dir;
 			server { listen $(be_ip "$k"):8080 backlog=1024; $locs location / { return 200 "b$k\n"; } }
+			$srvs
 		}
 	NGINX
 	# not through in_be: a backgrounded function would be a subshell with its own pid

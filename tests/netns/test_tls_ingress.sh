@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# test_tls_ingress.sh - a TCP service terminating TLS (tls.ingress):
+# test_tls_ingress.sh - TLS at the edges: a TCP service terminating TLS
+# (tls.ingress), and clusters originating it (cluster tls):
 #   1. the certificate is chosen by SNI (exact, wildcard; none or unknown:
 #      the first), as openssl s_client sees it;
 #   2. curl verifies the chosen certificate and gets the backend's plain
@@ -7,10 +8,15 @@
 #   3. TLS 1.2 and 1.3 are accepted; TLS 1.0 and 1.1 are refused, shown with
 #      a client that would accept them (@SECLEVEL=0) against a positive
 #      control (openssl s_server negotiating TLS 1.0 with that client);
-#   4. the handshakes and the refusals are counted (stats tls).
+#   4. egress: clusters speaking TLS to the backend's 8443 verify its chain
+#      against their ca and its name against sni, which nginx uses to pick
+#      its certificate (s for s.example.net, d otherwise); another CA or a
+#      name the certificate lacks is refused;
+#   5. the handshakes and the refusals are counted (stats tls).
 #
 #   $PEER ── bridge ── meshgw  VIP $NET.100:443 (tcp, TLS "edge") → backend 1
-#                 └── backend 1  nginx :8080 ("b1", /big: 16 MiB)
+#                 └── backend 1  nginx :8080 ("b1", /big: 16 MiB), :8443 TLS
+#            VIP :8001..8004 (tcp) → clusters with tls → backend 1 :8443
 source "$(dirname "$0")/lib.sh"
 need openssl
 
@@ -18,7 +24,6 @@ VIP=$NET.100
 mg_topology
 dd if=/dev/urandom of="$TMP/big.bin" bs=1M count=16 status=none
 BE_LOCATIONS="location = /big { alias $TMP/big.bin; }"
-mg_backends 1
 
 # cert NAME CN: a self-signed ECDSA P-256 certificate and its key (0600)
 cert() {
@@ -29,14 +34,32 @@ cert() {
 }
 cert a a.example.com
 cert b b.example.org
+cert s s.example.net
+cert d d.example.net
+# the backend also speaks TLS on 8443: certificate s for SNI s.example.net,
+# d otherwise (so which one verifies shows whether SNI was sent)
+BE_SERVERS="server { listen @IP@:8443 ssl; server_name s.example.net; ssl_certificate $TMP/s.pem;
+		ssl_certificate_key $TMP/s.key; location / { return 200 \"tls\n\"; } }
+	server { listen @IP@:8443 ssl default_server; server_name _; ssl_certificate $TMP/d.pem;
+		ssl_certificate_key $TMP/d.key; location / { return 200 \"tls\n\"; } }"
+mg_backends 1
 
 l4_service edge "$VIP:443" web
 l4_cluster web '' "$(be_ip 1):8080"
+# egress: plain VIPs whose clusters speak TLS to the backend's 8443
+egress() { # PORT NAME TLS-GROUP
+	l4_service "$2" "$VIP:$1" "$2"
+	l4_cluster "$2" "connect_attempts = 1; tls = { $3 };" "$(be_ip 1):8443"
+}
+egress 8001 up_ok "ca = \"$TMP/s.pem\"; sni = \"s.example.net\";"
+egress 8002 up_nosni "ca = \"$TMP/d.pem\";"
+egress 8003 up_badca "ca = \"$TMP/a.pem\"; sni = \"s.example.net\";"
+egress 8004 up_badname "ca = \"$TMP/d.pem\"; sni = \"other.example.net\";"
 TOP_EXTRA="tls = { ingress = ( { name = \"edge\"; certificates = (
 	{ cert = \"$TMP/a.pem\"; key = \"$TMP/a.key\"; names = [ \"a.example.com\" ]; },
 	{ cert = \"$TMP/b.pem\"; key = \"$TMP/b.key\"; names = [ \"b.example.org\", \"*.wild.test\" ]; } ); } ); };"
 mg_l4_config
-sed -i "s|cluster = \"web\"; }|cluster = \"web\"; tls = \"edge\"; }|" "$CONF"
+sed -i "s|vips = \[ \"$VIP:443\" \]; cluster = \"web\"; }|vips = [ \"$VIP:443\" ]; cluster = \"web\"; tls = \"edge\"; }|" "$CONF"
 grep -q 'tls = "edge"' "$CONF" || fail "the test could not set the service's tls"
 mg_start
 mg_warm
@@ -83,7 +106,19 @@ f0=$(stat_q '.totals.tls.handshake_failures.protocol_version')
 [ -z "$(proto "$VIP:443" -tls1_1 -cipher 'DEFAULT:@SECLEVEL=0')" ] || fail "TLS 1.1 accepted"
 say "TLS 1.3 and 1.2 accepted; 1.0 and 1.1 refused (the same client negotiates TLS 1.0 with openssl s_server)"
 
-# 4. counters
+# 4. egress: the endpoint's chain is verified against the cluster's ca, the
+# name against sni; SNI is sent
+got() { in_peer curl -s -m 5 "http://$VIP:$1/" || true; }
+v0=$(stat_q '.totals.tls.handshake_failures.verify_failed')
+[ "$(got 8001)" = tls ] || fail "egress with sni s.example.net (certificate s expected): '$(got 8001)'"
+[ "$(got 8002)" = tls ] || fail "egress without sni (certificate d expected): '$(got 8002)'"
+[ -z "$(got 8003)" ] || fail "egress trusting another CA got through: '$(got 8003)'"
+[ -z "$(got 8004)" ] || fail "egress to a certificate not naming sni got through: '$(got 8004)'"
+v1=$(stat_q '.totals.tls.handshake_failures.verify_failed')
+[ "$v1" -ge $((v0 + 2)) ] || fail "verify failures $v0 -> $v1 (2 refused handshakes made)"
+say "egress: SNI sent (nginx chose by it), chain and name verified; another CA or name refused"
+
+# 5. counters
 f1=$(stat_q '.totals.tls.handshake_failures.protocol_version')
 [ "$f1" -ge $((f0 + 2)) ] || fail "protocol_version failures $f0 -> $f1"
 [ "$(stat_q .totals.tls.handshakes)" -ge 9 ] || fail "handshakes $(stat_q .totals.tls.handshakes)"
