@@ -224,14 +224,6 @@ no_regex(struct cfg_parse *ps, const config_setting_t *s, const struct cfg_kw *k
 			strcmp(kw->name, "regex") == 0 ? " and present" : "");
 }
 
-static int
-hdr_name(struct cfg_parse *ps, const config_setting_t *s, const struct cfg_kw *kw, void *obj)
-{
-	struct ctl_hdr_match *h = obj;
-
-	return rt_header_name(ps, s, kw->name, &h->name);
-}
-
 /* exact, prefix, present: one per header. */
 static int
 hdr_value(struct cfg_parse *ps, const config_setting_t *s, const struct cfg_kw *kw, void *obj)
@@ -257,7 +249,7 @@ hdr_value(struct cfg_parse *ps, const config_setting_t *s, const struct cfg_kw *
 }
 
 static const struct cfg_kw hdr_kws[] = {
-	{"name", hdr_name},
+	{"name", rt_hdr_name},
 	{"exact", hdr_value, .arg = &kind_exact},
 	{"prefix", hdr_value, .arg = &kind_prefix},
 	{"present", hdr_value, .arg = &kind_present},
@@ -266,40 +258,12 @@ static const struct cfg_kw hdr_kws[] = {
 };
 
 static int
-hdr_check(struct cfg_parse *ps, const config_setting_t *e, const struct ctl_policy_rule *r,
-	  const struct ctl_hdr_match *h)
-{
-	if (h->name == NULL)
-		return cfg_fail(ps, e, "'name' is required for a header matcher");
-	if (h->m.kind == CTL_MATCH_ANY)
-		return cfg_fail(ps, e, "header '%s' needs one of 'exact', 'prefix' or 'present'",
-				h->name);
-	for (const struct ctl_hdr_match *o = r->headers; o < h; o++)
-		if (strcmp(o->name, h->name) == 0)
-			return cfg_fail(ps, config_setting_get_member(e, "name"),
-					"header '%s' is matched twice in one rule", h->name);
-	return 0;
-}
-
-static int
 http_headers(struct cfg_parse *ps, const config_setting_t *s, const struct cfg_kw *kw, void *obj)
 {
 	struct ctl_policy_rule *r = obj;
-	int n = config_setting_length(s);
-	int rc = cfg_need_group_list(ps, s, kw->name);
 
-	if (rc < 0)
-		return rc;
-	if (n > CTL_MAX_ROUTE_HEADERS)
-		return cfg_fail(ps, s, "'%s' expected at most %d header matchers per rule",
-				kw->name, CTL_MAX_ROUTE_HEADERS);
-	for (int i = 0; i < n; i++) {
-		const config_setting_t *e = config_setting_get_elem(s, (unsigned int)i);
-		struct ctl_hdr_match *h = &r->headers[r->n_headers++]; /* zeroed; freed on error */
-		if ((rc = cfg_walk(ps, e, hdr_kws, h)) < 0 || (rc = hdr_check(ps, e, r, h)) < 0)
-			return rc;
-	}
-	return 0;
+	return rt_header_list(ps, s, kw->name, hdr_kws, "rule", "'exact', 'prefix' or 'present'",
+			      r->headers, &r->n_headers);
 }
 
 static const struct cfg_kw http_kws[] = {

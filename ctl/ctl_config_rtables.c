@@ -268,8 +268,8 @@ hdr_value(struct cfg_parse *ps, const config_setting_t *s, const struct cfg_kw *
 	return rc;
 }
 
-static int
-hdr_name(struct cfg_parse *ps, const config_setting_t *s, const struct cfg_kw *kw, void *obj)
+int
+rt_hdr_name(struct cfg_parse *ps, const config_setting_t *s, const struct cfg_kw *kw, void *obj)
 {
 	struct ctl_hdr_match *h = obj;
 
@@ -279,7 +279,7 @@ hdr_name(struct cfg_parse *ps, const config_setting_t *s, const struct cfg_kw *k
 static const enum ctl_match_kind kind_present = CTL_MATCH_PRESENT;
 
 static const struct cfg_kw hdr_kws[] = {
-	{"name", hdr_name},
+	{"name", rt_hdr_name},
 	{"exact", hdr_value, .arg = &kind_exact},
 	{"regex", hdr_value, .arg = &kind_regex},
 	{"present", hdr_value, .arg = &kind_present},
@@ -287,18 +287,41 @@ static const struct cfg_kw hdr_kws[] = {
 };
 
 static int
-hdr_check(struct cfg_parse *ps, const config_setting_t *e, const struct ctl_http_route *r,
-	  const struct ctl_hdr_match *h)
+hdr_check(struct cfg_parse *ps, const config_setting_t *e, const struct ctl_hdr_match *hs,
+	  const struct ctl_hdr_match *h, const char *what, const char *kinds)
 {
 	if (h->name == NULL)
 		return cfg_fail(ps, e, "'name' is required for a header matcher");
 	if (h->m.kind == CTL_MATCH_ANY)
-		return cfg_fail(ps, e, "header '%s' needs one of 'exact', 'regex' or 'present'",
-				h->name);
-	for (const struct ctl_hdr_match *o = r->headers; o < h; o++)
+		return cfg_fail(ps, e, "header '%s' needs one of %s", h->name, kinds);
+	for (const struct ctl_hdr_match *o = hs; o < h; o++)
 		if (strcmp(o->name, h->name) == 0)
 			return cfg_fail(ps, config_setting_get_member(e, "name"),
-					"header '%s' is matched twice in one route", h->name);
+					"header '%s' is matched twice in one %s", h->name, what);
+	return 0;
+}
+
+int
+rt_header_list(struct cfg_parse *ps, const config_setting_t *s, const char *key,
+	       const struct cfg_kw *kws, const char *what, const char *kinds,
+	       struct ctl_hdr_match *hs, unsigned int *n)
+{
+	int len = config_setting_length(s);
+	int rc = cfg_need_group_list(ps, s, key);
+
+	if (rc < 0)
+		return rc;
+	if (len > CTL_MAX_ROUTE_HEADERS)
+		return cfg_fail(ps, s, "'%s' expected at most %d header matchers per %s", key,
+				CTL_MAX_ROUTE_HEADERS, what);
+	for (int i = 0; i < len; i++) {
+		const config_setting_t *e = config_setting_get_elem(s, (unsigned int)i);
+		struct ctl_hdr_match *h = &hs[(*n)++]; /* zeroed; freed on error */
+
+		if ((rc = cfg_walk(ps, e, kws, h)) < 0 ||
+		    (rc = hdr_check(ps, e, hs, h, what, kinds)) < 0)
+			return rc;
+	}
 	return 0;
 }
 
@@ -306,21 +329,9 @@ static int
 headers_match(struct cfg_parse *ps, const config_setting_t *s, const struct cfg_kw *kw, void *obj)
 {
 	struct ctl_http_route *r = obj;
-	int n = config_setting_length(s);
-	int rc = cfg_need_group_list(ps, s, kw->name);
 
-	if (rc < 0)
-		return rc;
-	if (n > CTL_MAX_ROUTE_HEADERS)
-		return cfg_fail(ps, s, "'%s' expected at most %d header matchers per route",
-				kw->name, CTL_MAX_ROUTE_HEADERS);
-	for (int i = 0; i < n; i++) {
-		const config_setting_t *e = config_setting_get_elem(s, (unsigned int)i);
-		struct ctl_hdr_match *h = &r->headers[r->n_headers++]; /* zeroed; freed on error */
-		if ((rc = cfg_walk(ps, e, hdr_kws, h)) < 0 || (rc = hdr_check(ps, e, r, h)) < 0)
-			return rc;
-	}
-	return 0;
+	return rt_header_list(ps, s, kw->name, hdr_kws, "route", "'exact', 'regex' or 'present'",
+			      r->headers, &r->n_headers);
 }
 
 static const struct cfg_kw match_kws[] = {

@@ -39,6 +39,15 @@ int rt_text(struct cfg_parse *ps, const config_setting_t *s, const char *key, si
  * into a heap copy. */
 int rt_header_name(struct cfg_parse *ps, const config_setting_t *s, const char *key, char **out);
 
+/* The `name` keyword of a header matcher (obj: struct ctl_hdr_match). */
+int rt_hdr_name(struct cfg_parse *ps, const config_setting_t *s, const struct cfg_kw *kw,
+		void *obj);
+/* A list of header matchers into hs[*n ..], each walked with kws and
+ * checked (a name, one of kinds, no name twice in one what: "route",
+ * "rule"); at most CTL_MAX_ROUTE_HEADERS. */
+int rt_header_list(struct cfg_parse *ps, const config_setting_t *s, const char *key,
+		   const struct cfg_kw *kws, const char *what, const char *kinds,
+		   struct ctl_hdr_match *hs, unsigned int *n);
 /* After the route's group is read: exactly one action, and the options that
  * depend on it or on the matchers. */
 int rt_action_check(struct cfg_parse *ps, const config_setting_t *s,
