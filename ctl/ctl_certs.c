@@ -49,6 +49,7 @@ struct ctl_certs {
 	uint64_t lifetime_us;
 	struct batch *b; /* in flight */
 	bool rotate;	 /* renew every certificate in the next batch */
+	bool resync;	 /* the workloads changed (a reload): resync after the batch */
 	uint64_t alarms; /* renewals that failed */
 	uint64_t rotations;
 };
@@ -166,6 +167,47 @@ ctl_certs_start(struct ctl_daemon *d)
 	return 0;
 }
 
+/* The workload slots follow the running config: a workload that stays
+ * keeps its certificate, a new one gets one in the next batch, one that
+ * left loses its own. Not while a batch is in flight (it indexes the slots). */
+static void
+resync(struct ctl_daemon *d)
+{
+	const struct ctl_identities_conf *id = &d->conf->identities;
+	struct ctl_certs *c = d->certs;
+	struct slot old[MAX_CERTS];
+	unsigned int n_old = c->n;
+
+	memcpy(old, c->s, sizeof(old));
+	c->n = 1; /* the gateway's stays first */
+	for (unsigned int i = 0; i < id->n_workloads && c->n < MAX_CERTS; i++, c->n++) {
+		struct slot *s = &c->s[c->n];
+
+		*s = (struct slot){0};
+		snprintf(s->ns, sizeof(s->ns), "%s", id->workloads[i].ns);
+		snprintf(s->sa, sizeof(s->sa), "%s", id->workloads[i].sa);
+		for (unsigned int k = 1; k < n_old; k++)
+			if (old[k].cert != NULL && strcmp(old[k].ns, s->ns) == 0 &&
+			    strcmp(old[k].sa, s->sa) == 0) {
+				*s = old[k];
+				old[k].cert = NULL; /* moved */
+				break;
+			}
+	}
+	for (unsigned int k = 1; k < n_old; k++)
+		ctl_cert_free(old[k].cert);
+	c->resync = false;
+}
+
+void
+ctl_certs_reload(struct ctl_daemon *d)
+{
+	if (d->certs == NULL)
+		return;
+	d->certs->resync = true;
+	ctl_certs_tick(d);
+}
+
 void
 ctl_certs_tick(struct ctl_daemon *d)
 {
@@ -175,6 +217,8 @@ ctl_certs_tick(struct ctl_daemon *d)
 		return;
 	now = time(NULL);
 	finish_batch(d, now);
+	if (d->certs->resync && d->certs->b == NULL)
+		resync(d);
 	start_batch(d, now);
 }
 

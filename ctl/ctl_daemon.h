@@ -68,6 +68,9 @@ int ctl_cmds_mesh_register(struct ctl_server *srv, struct ctl_daemon *d);
  * /metrics families. */
 int ctl_certs_start(struct ctl_daemon *d);
 void ctl_certs_tick(struct ctl_daemon *d);
+/* A generation was published: the workload certificates follow its
+ * identities.workloads (kept by namespace and service account). */
+void ctl_certs_reload(struct ctl_daemon *d);
 void ctl_certs_stop(struct ctl_daemon *d);
 int ctl_cmds_certs_register(struct ctl_server *srv, struct ctl_daemon *d);
 void ctl_certs_metrics(FILE *f, struct ctl_daemon *d);

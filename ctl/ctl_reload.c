@@ -112,6 +112,7 @@ publish_parsed(struct ctl_daemon *d, struct ctl_config *nc, char *err, size_t er
 	d->conf = nc;
 	ctl_disc_published(d);
 	ctl_hcheck_sync(d);
+	ctl_certs_reload(d);
 	return 0;
 }
 

@@ -13,7 +13,8 @@
 #   6. `meshgwctl certs`: the gateway's and each workload's certificate from
 #      the created root; `certs rotate` and the half-life renewal (10 s
 #      lifetime) change every serial; /metrics has the seconds to expiry;
-#   7. a reload changing a rule applies to new connections.
+#   7. a reload changing a rule applies to new connections; a workload it
+#      declares is known (policy applies) and gets its certificate.
 #
 #   $PEER ($PEER_IP web/frontend, .201 ops/admin, .202 undeclared)
 #     ── bridge ── meshgw VIP $NET.100 :80 api, :81 legacy (http), :5432 db (tcp)
@@ -33,7 +34,7 @@ gen_conf() { # DB_ALLOW: the namespace db's rule allows
 	TOP_EXTRA="identities = { trust_domain = \"mesh.local\"; cert_lifetime = \"10s\";
 		ca = { cert = \"$TMP/ca.pem\"; key = \"$TMP/ca.key\"; create = true; };
 		workloads = ( { address = \"$PEER_IP\"; namespace = \"web\"; service_account = \"frontend\"; },
-			{ address = \"$OPS\"; namespace = \"ops\"; service_account = \"admin\"; } ); };
+			{ address = \"$OPS\"; namespace = \"ops\"; service_account = \"admin\"; }${2:-} ); };
 	services = ( { name = \"api\"; vips = [ \"$VIP:80\" ]; cluster = \"web\"; protocol = \"http\"; },
 		{ name = \"legacy\"; vips = [ \"$VIP:81\" ]; cluster = \"web\"; protocol = \"http\"; },
 		{ name = \"db\"; vips = [ \"$VIP:5432\" ]; cluster = \"web\"; } );
@@ -127,11 +128,16 @@ grep -q '^meshgw_cert_expiry_seconds{identity="spiffe://mesh.local/ns/web/sa/fro
 say "certs: $(certs '[.certs[].identity]'); rotate and half-life renewal changed every serial ($(certs '{alarms, rotations}'))"
 
 # a reload: db now admits web (counters start again with the generation)
-gen_conf web
+gen_conf web ", { address = \"$ANON\"; namespace = \"batch\"; service_account = \"job\"; }"
 ctl_json reload >/dev/null || fail "reload refused"
 [ "$(db "$PEER_IP")" = b1 ] || fail "after the reload web cannot reach db"
 [ -z "$(db "$OPS")" ] || fail "after the reload ops still reaches db"
-say "reload: db admits web, refuses ops"
+[ "$(code "$ANON" GET "http://$VIP/api/x")" = 403 ] || fail "the newly declared batch workload got through api"
+[ "$(proxy_stat policy_unknown_source)" -eq 2 ] || fail "the newly declared workload still counts as unknown"
+for _ in $(seq 50); do [ "$(certs '.certs | length')" = 4 ] && [ "$(certs '.certs[3].serial')" != null ] && break; sleep 0.05; done
+[ "$(certs '[.certs[].identity][3]')" = '"spiffe://mesh.local/ns/batch/sa/job"' ] ||
+	fail "the reload's new workload has no certificate: $(certs '[.certs[].identity]')"
+say "reload: db admits web, refuses ops; the new workload is declared and certified"
 mg_http_end
 mg_stop
 say ok
