@@ -18,6 +18,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <rte_common.h>
+
 #include "ctl_ca.h"
 #include "ctl_daemon.h"
 #include "gw_log.h"
@@ -88,8 +90,8 @@ start_batch(struct ctl_daemon *d, time_t now)
 	for (unsigned int i = 0; i < c->n; i++) {
 		const struct slot *s = &c->s[i];
 
-		if (c->rotate || s->cert == NULL ||
-		    (ctl_cert_needs_renewal(s->cert, now) && now >= s->retry_at))
+		if (c->rotate || (now >= s->retry_at &&
+				  (s->cert == NULL || ctl_cert_needs_renewal(s->cert, now))))
 			b->idx[b->n++] = i;
 	}
 	if (b->n == 0) {
@@ -126,7 +128,11 @@ finish_batch(struct ctl_daemon *d, time_t now)
 		if (b->out[i] == NULL) {
 			s->failures++;
 			c->alarms++;
-			s->retry_at = s->cert ? ctl_cert_retry_at(s->cert, now) : now + 1;
+			/* a first issue that fails waits too: from 1 s, doubling to 1 min */
+			s->retry_at =
+				s->cert ? ctl_cert_retry_at(s->cert, now)
+					: now + (time_t)RTE_MIN(1ull << RTE_MIN(s->failures, 6u),
+								60ull);
 			GW_LOG(WARN, "certs: ns/%s/sa/%s not issued (the valid one stays): %s",
 			       s->ns, s->sa, b->err);
 			continue;

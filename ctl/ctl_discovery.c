@@ -48,6 +48,29 @@ remember(struct ctl_disc *c, const struct ctl_epfile *f)
 	c->applied_absent = f == NULL || f->absent;
 }
 
+/* With identities declared, traffic to another node must go through the
+ * mTLS tunnel, which this version does not have: a file naming such an
+ * endpoint is refused rather than sent in clear (as the config's own
+ * endpoints are, ctl_config_unenforced). */
+static int
+remote_endpoint(const struct ctl_config *c, const struct ctl_epfile *f, char *err, size_t errlen)
+{
+	for (unsigned int i = 0; c->identities.enabled && f != NULL && i < f->n_eps; i++) {
+		const struct ctl_endpoint_conf *e = &f->eps[i];
+
+		if (e->node[0] != '\0' && strcmp(e->node, c->node.name) != 0) {
+			snprintf(err, errlen,
+				 "endpoints file: endpoint %u.%u.%u.%u:%u is on node '%s', which "
+				 "needs the mTLS tunnel this version does not have yet: refusing "
+				 "to send its traffic in clear",
+				 e->addr >> 24, (e->addr >> 16) & 0xff, (e->addr >> 8) & 0xff,
+				 e->addr & 0xff, e->port, e->node);
+			return -ENOTSUP;
+		}
+	}
+	return 0;
+}
+
 int
 ctl_disc_merge(struct ctl_daemon *d, struct ctl_config *nc, char *err, size_t errlen)
 {
@@ -56,7 +79,9 @@ ctl_disc_merge(struct ctl_daemon *d, struct ctl_config *nc, char *err, size_t er
 
 	if (d->disc == NULL)
 		return 0;
-	rc = ctl_endpoints_merge(nc, in_force(d->disc), &st, err, errlen);
+	rc = remote_endpoint(nc, in_force(d->disc), err, errlen);
+	if (rc == 0)
+		rc = ctl_endpoints_merge(nc, in_force(d->disc), &st, err, errlen);
 	if (rc == 0)
 		d->disc->merged = st;
 	return rc;
@@ -128,8 +153,10 @@ apply(struct ctl_daemon *d)
 		c->dirty = false;
 		return;
 	}
-	if (d->state != CTL_STATE_RUNNING || !gw_snapmgr_all_acked(d->dp.snap)) {
-		c->dirty = true; /* the next tick tries again */
+	if (d->state != CTL_STATE_RUNNING || !gw_snapmgr_all_acked(d->dp.snap) || d->rjob != NULL) {
+		/* the next tick tries again; a reload in progress merges this
+		 * version itself, so the control loop need not parse meanwhile */
+		c->dirty = true;
 		return;
 	}
 	rc = ctl_publish_config(d, d->conf_text, d->conf_len, NULL, err, sizeof(err));

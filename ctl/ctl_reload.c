@@ -100,10 +100,10 @@ ctl_config_unenforced(const struct ctl_config *c, char *err, size_t errlen)
 static int
 publish_parsed(struct ctl_daemon *d, struct ctl_config *nc, char *err, size_t errlen)
 {
-	int rc = ctl_config_unenforced(nc, err, errlen);
+	int rc = ctl_disc_merge(d, nc, err, errlen);
 
-	if (rc == 0)
-		rc = ctl_disc_merge(d, nc, err, errlen);
+	if (rc == 0) /* after the merge: discovered endpoints count too */
+		rc = ctl_config_unenforced(nc, err, errlen);
 
 	if (rc == 0)
 		rc = gw_dp_publish(&d->dp, nc, err, errlen);

@@ -673,12 +673,12 @@ gw_health_free(struct gw_health *h)
 		if (s->c != NULL)
 			stk_conn_abort(s->c); /* no callbacks after this */
 	}
-	rte_free(h->slots);
-	rte_free(h->free_slots);
-	rte_free(h->heap);
-	rte_free(h->targets);
-	rte_free(h->spare);
-	rte_free(h);
+	free(h->slots);
+	free(h->free_slots);
+	free(h->heap);
+	free(h->targets);
+	free(h->spare);
+	free(h);
 }
 
 struct gw_health *
@@ -694,7 +694,7 @@ gw_health_create(struct stk_ctx *stk, struct rte_mempool *pool, unsigned int max
 		errno = EINVAL;
 		return NULL;
 	}
-	h = rte_zmalloc("health", sizeof(*h), RTE_CACHE_LINE_SIZE);
+	h = calloc(1, sizeof(*h));
 	if (h == NULL)
 		goto nomem;
 	*h = (struct gw_health){.stk = stk,
@@ -708,11 +708,14 @@ gw_health_create(struct stk_ctx *stk, struct rte_mempool *pool, unsigned int max
 				.max_checks = max_checks,
 				.rng = hz ^ ((uint64_t)worker_id << 32) ^ (uintptr_t)h};
 	TAILQ_INIT(&h->closing);
-	h->targets = rte_zmalloc("health_targets", cap * sizeof(*h->targets), 0);
-	h->spare = rte_zmalloc("health_targets", cap * sizeof(*h->spare), 0);
-	h->heap = rte_zmalloc("health_heap", cap * sizeof(*h->heap), 0);
-	h->slots = rte_zmalloc("health_slots", max_checks * sizeof(*h->slots), 0);
-	h->free_slots = rte_zmalloc("health_free", max_checks * sizeof(*h->free_slots), 0);
+	/* the process heap, not the DPDK one: about 1 MB per worker of state
+	 * only the checks touch, which the workers' mbuf and connection
+	 * memory needs more (2 workers fit in -m 256) */
+	h->targets = calloc(cap, sizeof(*h->targets));
+	h->spare = calloc(cap, sizeof(*h->spare));
+	h->heap = calloc(cap, sizeof(*h->heap));
+	h->slots = calloc(max_checks, sizeof(*h->slots));
+	h->free_slots = calloc(max_checks, sizeof(*h->free_slots));
 	if (h->targets == NULL || h->spare == NULL || h->heap == NULL || h->slots == NULL ||
 	    h->free_slots == NULL)
 		goto nomem;

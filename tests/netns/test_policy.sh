@@ -14,7 +14,9 @@
 #      the created root; `certs rotate` and the half-life renewal (10 s
 #      lifetime) change every serial; /metrics has the seconds to expiry;
 #   7. a reload changing a rule applies to new connections; a workload it
-#      declares is known (policy applies) and gets its certificate.
+#      declares is known (policy applies) and gets its certificate;
+#   8. an endpoint on another node from the watched endpoints file is
+#      refused (no mTLS tunnel yet: never in clear).
 #
 #   $PEER ($PEER_IP web/frontend, .201 ops/admin, .202 undeclared)
 #     ── bridge ── meshgw VIP $NET.100 :80 api, :81 legacy (http), :5432 db (tcp)
@@ -31,7 +33,8 @@ in_peer ip addr add "$OPS/24" dev "$BR"
 in_peer ip addr add "$ANON/24" dev "$BR"
 
 gen_conf() { # DB_ALLOW: the namespace db's rule allows
-	TOP_EXTRA="identities = { trust_domain = \"mesh.local\"; cert_lifetime = \"10s\";
+	TOP_EXTRA="discovery = { endpoints_file = \"$TMP/eps.json\"; };
+	identities = { trust_domain = \"mesh.local\"; cert_lifetime = \"10s\";
 		ca = { cert = \"$TMP/ca.pem\"; key = \"$TMP/ca.key\"; create = true; };
 		workloads = ( { address = \"$PEER_IP\"; namespace = \"web\"; service_account = \"frontend\"; },
 			{ address = \"$OPS\"; namespace = \"ops\"; service_account = \"admin\"; }${2:-} ); };
@@ -138,6 +141,17 @@ for _ in $(seq 50); do [ "$(certs '.certs | length')" = 4 ] && [ "$(certs '.cert
 [ "$(certs '[.certs[].identity][3]')" = '"spiffe://mesh.local/ns/batch/sa/job"' ] ||
 	fail "the reload's new workload has no certificate: $(certs '[.certs[].identity]')"
 say "reload: db admits web, refuses ops; the new workload is declared and certified"
+
+# 8. with identities declared, an endpoint on another node would need the
+# mTLS tunnel: one from the endpoints file is refused, not sent in clear
+g=$(ctl_json status | jq .generation)
+echo "{\"version\": 1, \"clusters\": {\"web\": [{\"address\": \"$(be_ip 1)\", \"port\": 9090, \"node\": \"other\"}]}}" >"$TMP/eps.json"
+for _ in $(seq 50); do [ "$(ctl_json status | jq .discovery.publish_failures)" -ge 1 ] && break; sleep 0.05; done
+ctl_json status | jq -e '.discovery.publish_failures >= 1 and (.discovery.last_error | test("mTLS tunnel"))' >/dev/null ||
+	fail "a remote endpoint from the file was not refused: $(ctl_json status | jq -c .discovery)"
+[ "$(ctl_json status | jq .generation)" -eq "$g" ] || fail "the refused file changed the generation"
+[ "$(ctl_json endpoints web | jq '.endpoints | length')" -eq 1 ] || fail "web gained the remote endpoint"
+say "an endpoint on another node from the endpoints file is refused: $(ctl_json status | jq -r .discovery.last_error | cut -c1-80)..."
 mg_http_end
 mg_stop
 say ok
