@@ -28,35 +28,19 @@
 #include <openssl/x509.h>
 
 #include "ctl_config_parse.h"
+#include "ctl_config_rtables.h"
 
 #define ING(f) CFG_AT(struct ctl_tls_ingress_conf, f)
 #define CRT(f) CFG_AT(struct ctl_tls_cert_conf, f)
 
-#define NAME_CHARS  "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-"
 #define LABEL_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-"
 #define LABEL_MAX   63
-
-/* [A-Za-z0-9._-], 1 to CTL_NAME_MAX - 1 characters. */
-static int
-tls_name(struct cfg_parse *ps, const config_setting_t *s, const char *key, const char **out)
-{
-	const char *v = config_setting_get_string(s);
-
-	if (v == NULL || v[0] == '\0' || strlen(v) >= CTL_NAME_MAX ||
-	    strspn(v, NAME_CHARS) != strlen(v))
-		return cfg_fail(ps, s,
-				"'%s' expected 1 to %d characters from A-Z, a-z, 0-9, '.', '_' "
-				"and '-'",
-				key, CTL_NAME_MAX - 1);
-	*out = v;
-	return 0;
-}
 
 static int
 ingress_name(struct cfg_parse *ps, const config_setting_t *s, const struct cfg_kw *kw, void *obj)
 {
 	const char *v;
-	int rc = tls_name(ps, s, kw->name, &v);
+	int rc = rt_check_name(ps, s, kw->name, &v);
 
 	if (rc == 0)
 		cfg_copy(obj, kw, v);
@@ -478,7 +462,7 @@ cfg_svc_tls(struct cfg_parse *ps, const config_setting_t *s, const struct cfg_kw
 	const char *v;
 
 	(void)obj;
-	return tls_name(ps, s, kw->name, &v);
+	return rt_check_name(ps, s, kw->name, &v);
 }
 
 int

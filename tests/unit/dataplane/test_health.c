@@ -28,13 +28,13 @@
 #include "gw_mesh.h"
 #include "stk.h"
 #include "ut_eal.h"
+#include "ut_wire.h"
 
 #define IP(a, b, c, d) ((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (d))
 #define A_IP	       IP(10, 0, 0, 1)
 #define B_IP	       IP(10, 0, 0, 2)
 #define NO_IP	       IP(10, 0, 0, 3)
 #define STEP_US	       500
-#define WIRE_MAX       4096
 #define MAX_RESULTS    1024
 
 static struct rte_mempool *pool;
@@ -43,75 +43,12 @@ static uint64_t now, hz, tsc_us;
 
 /* ---- two nodes and the wire between them ---------------------------------- */
 
-struct node {
-	struct stk_ctx *ctx;
-	struct rte_mbuf *q[WIRE_MAX]; /* frames on their way to the other node */
-	unsigned int n;
-};
-static struct node na, nb;
+static struct ut_node na, nb;
 
 static void
-tx(void *arg, uint16_t port_idx, struct rte_mbuf **pkts, unsigned int n)
+make_node(struct ut_node *nd, uint8_t mac_last, uint32_t addr)
 {
-	struct node *nd = arg;
-
-	(void)port_idx;
-	for (unsigned int i = 0; i < n; i++) {
-		if (nd->n == WIRE_MAX)
-			rte_pktmbuf_free(pkts[i]);
-		else
-			nd->q[nd->n++] = pkts[i];
-	}
-}
-
-static void
-deliver(struct node *from, struct node *to)
-{
-	unsigned int n = from->n;
-
-	from->n = 0;
-	for (unsigned int i = 0; i < n; i++) {
-		struct rte_mbuf *m = from->q[i];
-		stk_mbuf_priv(m)->flags = 0;
-		m->ol_flags = 0;
-		stk_input(to->ctx, 0, &m, 1, now);
-	}
-}
-
-static void
-make_node(struct node *nd, uint8_t mac_last, uint32_t addr)
-{
-	struct stk_conf c;
-
-	memset(&c, 0, sizeof(c));
-	c.n_workers = 1;
-	c.socket = SOCKET_ID_ANY;
-	c.pool = pool;
-	c.n_ports = 1;
-	c.ports[0].mac.addr_bytes[0] = 0x02;
-	c.ports[0].mac.addr_bytes[5] = mac_last;
-	c.ports[0].mtu = 1500;
-	c.ports[0].addrs[0] = addr;
-	c.ports[0].plens[0] = 24;
-	c.ports[0].n_addrs = 1;
-	c.arp = (struct stk_arp_conf){.cache_size = 16,
-				      .pending_max = 16,
-				      .retries = 2,
-				      .retry_ms = 100,
-				      .reachable_ms = 600000,
-				      .failed_ms = 100};
-	stk_tcp_conf_defaults(&c.tcp);
-	c.tcp.max_conns = 256;
-	c.tcp.msl_us = 100000;
-	c.tcp.rto_init_us = 200000;
-	c.tcp.delack_us = 1000;
-	c.tx = tx;
-	c.tx_arg = nd;
-	nd->n = 0;
-	nd->ctx = stk_create(&c);
-	assert_non_null(nd->ctx);
-	stk_set_routes(nd->ctx, routes);
-	stk_poll(nd->ctx, now);
+	assert_non_null(ut_node_init(nd, pool, routes, mac_last, addr, 256, 100000, now));
 }
 
 /* ---- the servers on B ------------------------------------------------------ */
@@ -256,8 +193,8 @@ cluster(unsigned int ci, const char *name, enum ctl_health_type type, unsigned i
 static void
 run_step(struct gw_health *h)
 {
-	deliver(&na, &nb);
-	deliver(&nb, &na);
+	ut_wire_deliver(&na, &nb, now);
+	ut_wire_deliver(&nb, &na, now);
 	stk_poll(na.ctx, now);
 	stk_poll(nb.ctx, now);
 	if (h != NULL)
@@ -596,13 +533,8 @@ static int
 teardown(void **state)
 {
 	(void)state;
-	for (unsigned int i = 0; i < na.n; i++)
-		rte_pktmbuf_free(na.q[i]);
-	for (unsigned int i = 0; i < nb.n; i++)
-		rte_pktmbuf_free(nb.q[i]);
-	stk_free(na.ctx);
-	stk_free(nb.ctx);
-	na.ctx = nb.ctx = NULL;
+	ut_node_fini(&na);
+	ut_node_fini(&nb);
 	/* every mbuf is back: requests, responses, queues */
 	if (rte_mempool_in_use_count(pool) != 0) {
 		fprintf(stderr, "mbufs in use: %u\n", rte_mempool_in_use_count(pool));

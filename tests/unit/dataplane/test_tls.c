@@ -34,13 +34,13 @@
 #include "gw_tls.h"
 #include "stk.h"
 #include "ut_eal.h"
+#include "ut_wire.h"
 
 #define IP(a, b, c, d) ((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (d))
 #define A_IP	       IP(10, 0, 0, 1)
 #define B_IP	       IP(10, 0, 0, 2)
 #define PORT	       443
 #define STEP_US	       200
-#define WIRE_MAX       8192
 #define URI_A	       "spiffe://mesh.test/ns/a/sa/client"
 #define URI_B	       "spiffe://mesh.test/ns/b/sa/server"
 #define URI_X	       "spiffe://other.test/ns/x/sa/intruder"
@@ -53,78 +53,16 @@ static bool stale_error; /* the test put an error in the queue itself */
 
 /* ---- two nodes and the wire between them ---------------------------------- */
 
-struct node {
-	struct stk_ctx *ctx;
-	struct gw_tls_worker *w;
-	struct rte_mbuf *q[WIRE_MAX];
-	unsigned int n;
-};
-static struct node na, nb;
+static struct ut_node na, nb;
+static struct gw_tls_worker *wa, *wb; /* each node's TLS state */
 
 static void
-tx(void *arg, uint16_t port_idx, struct rte_mbuf **pkts, unsigned int n)
+make_node(struct ut_node *nd, struct gw_tls_worker **w, uint8_t mac_last, uint32_t addr,
+	  unsigned int hs_budget)
 {
-	struct node *nd = arg;
-
-	(void)port_idx;
-	for (unsigned int i = 0; i < n; i++) {
-		if (nd->n == WIRE_MAX)
-			rte_pktmbuf_free(pkts[i]);
-		else
-			nd->q[nd->n++] = pkts[i];
-	}
-}
-
-static void
-deliver(struct node *from, struct node *to)
-{
-	unsigned int n = from->n;
-
-	from->n = 0;
-	for (unsigned int i = 0; i < n; i++) {
-		struct rte_mbuf *m = from->q[i];
-		stk_mbuf_priv(m)->flags = 0;
-		m->ol_flags = 0;
-		stk_input(to->ctx, 0, &m, 1, now);
-	}
-}
-
-static void
-make_node(struct node *nd, uint8_t mac_last, uint32_t addr, unsigned int hs_budget)
-{
-	struct stk_conf c;
-
-	memset(&c, 0, sizeof(c));
-	c.n_workers = 1;
-	c.socket = SOCKET_ID_ANY;
-	c.pool = pool;
-	c.n_ports = 1;
-	c.ports[0].mac.addr_bytes[0] = 0x02;
-	c.ports[0].mac.addr_bytes[5] = mac_last;
-	c.ports[0].mtu = 1500;
-	c.ports[0].addrs[0] = addr;
-	c.ports[0].plens[0] = 24;
-	c.ports[0].n_addrs = 1;
-	c.arp = (struct stk_arp_conf){.cache_size = 16,
-				      .pending_max = 16,
-				      .retries = 2,
-				      .retry_ms = 100,
-				      .reachable_ms = 600000,
-				      .failed_ms = 100};
-	stk_tcp_conf_defaults(&c.tcp);
-	c.tcp.max_conns = 64;
-	c.tcp.msl_us = 20000;
-	c.tcp.rto_init_us = 200000;
-	c.tcp.delack_us = 1000;
-	c.tx = tx;
-	c.tx_arg = nd;
-	nd->n = 0;
-	nd->ctx = stk_create(&c);
-	assert_non_null(nd->ctx);
-	stk_set_routes(nd->ctx, routes);
-	stk_poll(nd->ctx, now);
-	nd->w = gw_tls_worker_new(pool, hs_budget, SOCKET_ID_ANY);
-	assert_non_null(nd->w);
+	assert_non_null(ut_node_init(nd, pool, routes, mac_last, addr, 64, 20000, now));
+	*w = gw_tls_worker_new(pool, hs_budget, SOCKET_ID_ANY);
+	assert_non_null(*w);
 }
 
 /* ---- certificates ---------------------------------------------------------- */
@@ -467,7 +405,7 @@ srv_accepted(void *lctx, struct stk_conn *c)
 	(void)lctx;
 	srv_accepts++;
 	srv.c = c;
-	assert_int_equal(gw_tls_attach(nb.w, srv_ctx, c, NULL, &e_ops, &srv, &srv.t), 0);
+	assert_int_equal(gw_tls_attach(wb, srv_ctx, c, NULL, &e_ops, &srv, &srv.t), 0);
 	return 0;
 }
 
@@ -476,12 +414,12 @@ static const struct stk_tcp_ops lsn_ops = {.accepted = srv_accepted};
 static void
 run_step(void)
 {
-	deliver(&na, &nb);
-	deliver(&nb, &na);
+	ut_wire_deliver(&na, &nb, now);
+	ut_wire_deliver(&nb, &na, now);
 	stk_poll(na.ctx, now);
 	stk_poll(nb.ctx, now);
-	gw_tls_poll(na.w);
-	gw_tls_poll(nb.w);
+	gw_tls_poll(wa);
+	gw_tls_poll(wb);
 	app_step(&cli);
 	app_step(&srv);
 	stk_flush(na.ctx);
@@ -510,8 +448,8 @@ run_until(const int *flag, uint64_t max_ms)
 static void
 connect_with(struct gw_tls_ctx *cctx, const struct gw_tls_conn_conf *cc)
 {
-	assert_int_equal(
-		gw_tls_connect(na.w, cctx, na.ctx, 0, B_IP, PORT, cc, &e_ops, &cli, &cli.t), 0);
+	assert_int_equal(gw_tls_connect(wa, cctx, na.ctx, 0, B_IP, PORT, cc, &e_ops, &cli, &cli.t),
+			 0);
 	cli.c = gw_tls_conn(cli.t);
 }
 
@@ -552,7 +490,7 @@ static void
 test_mtls_handshake(void **state)
 {
 	struct gw_tls_ctx *cctx = client_ctx();
-	const struct gw_tls_stats *sa = gw_tls_get_stats(na.w), *sb = gw_tls_get_stats(nb.w);
+	const struct gw_tls_stats *sa = gw_tls_get_stats(wa), *sb = gw_tls_get_stats(wb);
 
 	(void)state;
 	srv_ctx = make_ctx(true, &leaf_b, trust1, 0, 0, NULL, 0);
@@ -603,7 +541,7 @@ static void
 transfer(uint64_t each_way, uint32_t slow_read)
 {
 	struct gw_tls_ctx *cctx = client_ctx();
-	const struct gw_tls_stats *sa = gw_tls_get_stats(na.w), *sb = gw_tls_get_stats(nb.w);
+	const struct gw_tls_stats *sa = gw_tls_get_stats(wa), *sb = gw_tls_get_stats(wb);
 
 	srv_ctx = make_ctx(true, &leaf_b, trust1, 0, 0, NULL, 0);
 	cli.tx_total = srv.tx_total = each_way;
@@ -689,7 +627,7 @@ static void
 test_resumption(void **state)
 {
 	struct gw_tls_ctx *cctx = client_ctx(), *other, *rotated, *stranger;
-	const struct gw_tls_stats *sb = gw_tls_get_stats(nb.w);
+	const struct gw_tls_stats *sb = gw_tls_get_stats(wb);
 	struct gw_tls_ticket_key k1[] = {key1}, k21[] = {key2, key1}, k3[] = {key3};
 
 	(void)state;
@@ -751,7 +689,7 @@ static void
 test_no_client_cert(void **state)
 {
 	struct gw_tls_ctx *cctx = make_ctx(false, NULL, trust1, 0, 0, NULL, 0);
-	const struct gw_tls_stats *sa = gw_tls_get_stats(na.w), *sb = gw_tls_get_stats(nb.w);
+	const struct gw_tls_stats *sa = gw_tls_get_stats(wa), *sb = gw_tls_get_stats(wb);
 
 	(void)state;
 	srv_ctx = make_ctx(true, &leaf_b, trust1, 0, 0, NULL, 0);
@@ -773,7 +711,7 @@ static void
 test_other_ca(void **state)
 {
 	struct gw_tls_ctx *cctx = make_ctx(false, &leaf_a, trust2, 0, 0, NULL, 0);
-	const struct gw_tls_stats *sa = gw_tls_get_stats(na.w), *sb = gw_tls_get_stats(nb.w);
+	const struct gw_tls_stats *sa = gw_tls_get_stats(wa), *sb = gw_tls_get_stats(wb);
 	char why[512];
 
 	(void)state;
@@ -809,7 +747,7 @@ static void
 test_half_close(void **state)
 {
 	struct gw_tls_ctx *cctx = client_ctx();
-	const struct gw_tls_stats *sa = gw_tls_get_stats(na.w), *sb = gw_tls_get_stats(nb.w);
+	const struct gw_tls_stats *sa = gw_tls_get_stats(wa), *sb = gw_tls_get_stats(wb);
 	struct rte_mbuf *m;
 
 	(void)state;
@@ -864,7 +802,7 @@ test_tls12(void **state)
 {
 	struct gw_tls_ctx *cctx =
 		make_ctx(false, &leaf_a, trust1, TLS1_2_VERSION, TLS1_2_VERSION, NULL, 0);
-	const struct gw_tls_stats *sa = gw_tls_get_stats(na.w), *sb = gw_tls_get_stats(nb.w);
+	const struct gw_tls_stats *sa = gw_tls_get_stats(wa), *sb = gw_tls_get_stats(wb);
 	struct gw_tls_ctx_conf bad = {.server = true,
 				      .cert = leaf_b.cert,
 				      .key = leaf_b.key,
@@ -908,7 +846,7 @@ static void
 test_app_refuses(void **state)
 {
 	struct gw_tls_ctx *cctx = client_ctx();
-	const struct gw_tls_stats *sb = gw_tls_get_stats(nb.w);
+	const struct gw_tls_stats *sb = gw_tls_get_stats(wb);
 
 	(void)state;
 	srv_ctx = make_ctx(true, &leaf_b, trust1, 0, 0, NULL, 0);
@@ -929,7 +867,7 @@ test_error_queue(void **state)
 {
 	struct gw_tls_ctx *bad = make_ctx(false, &leaf_a, trust2, 0, 0, NULL, 0);
 	struct gw_tls_ctx *good = client_ctx();
-	const struct gw_tls_stats *sa = gw_tls_get_stats(na.w);
+	const struct gw_tls_stats *sa = gw_tls_get_stats(wa);
 	struct gw_tls_info i;
 
 	(void)state;
@@ -984,14 +922,14 @@ test_nomem(void **state)
 
 	(void)state;
 	assert_non_null(small);
-	gw_tls_worker_free(nb.w);
-	nb.w = gw_tls_worker_new(small, 0, SOCKET_ID_ANY);
-	assert_non_null(nb.w);
-	sb = gw_tls_get_stats(nb.w);
+	gw_tls_worker_free(wb);
+	wb = gw_tls_worker_new(small, 0, SOCKET_ID_ANY);
+	assert_non_null(wb);
+	sb = gw_tls_get_stats(wb);
 	transfer(1u << 20, 0);
 	assert_true(sb->nomem > 0);
-	gw_tls_worker_free(nb.w);
-	nb.w = NULL;
+	gw_tls_worker_free(wb);
+	wb = NULL;
 	assert_int_equal(rte_mempool_in_use_count(small), 0);
 	rte_mempool_free(small);
 }
@@ -1033,7 +971,7 @@ test_sni_and_host(void **state)
 				     .min_version = TLS1_2_VERSION,
 				     .sni = pick_by_name,
 				     .sni_arg = &alt_ctx};
-	const struct gw_tls_stats *sa = gw_tls_get_stats(na.w);
+	const struct gw_tls_stats *sa = gw_tls_get_stats(wa);
 	struct gw_tls_conn_conf wrong = {.sni = "server.test", .verify_host = "wrong.test"};
 	char err[256];
 
@@ -1071,7 +1009,7 @@ burst_accept(void *lctx, struct stk_conn *c)
 
 	(void)lctx;
 	e->c = c;
-	return gw_tls_attach(nb.w, srv_ctx, c, NULL, &e_ops, e, &e->t);
+	return gw_tls_attach(wb, srv_ctx, c, NULL, &e_ops, e, &e->t);
 }
 
 static const struct stk_tcp_ops burst_lsn_ops = {.accepted = burst_accept};
@@ -1085,10 +1023,10 @@ test_budget(void **state)
 	int done = 0;
 
 	(void)state;
-	gw_tls_worker_free(nb.w);
-	nb.w = gw_tls_worker_new(pool, 1, SOCKET_ID_ANY);
-	assert_non_null(nb.w);
-	sb = gw_tls_get_stats(nb.w);
+	gw_tls_worker_free(wb);
+	wb = gw_tls_worker_new(pool, 1, SOCKET_ID_ANY);
+	assert_non_null(wb);
+	sb = gw_tls_get_stats(wb);
 	srv_ctx = make_ctx(true, &leaf_b, trust1, 0, 0, NULL, 0);
 	assert_int_equal(stk_tcp_listen(nb.ctx, 0, PORT + 1, &burst_lsn_ops, NULL, &l), 0);
 	burst_accepted = 0;
@@ -1096,9 +1034,9 @@ test_budget(void **state)
 		struct end *e = &burst_cli[i];
 		end_init(e, 100 + (uint32_t)i);
 		end_init(&burst_srv[i], 200 + (uint32_t)i);
-		assert_int_equal(gw_tls_connect(na.w, cctx, na.ctx, 0, B_IP, PORT + 1, NULL, &e_ops,
-						e, &e->t),
-				 0);
+		assert_int_equal(
+			gw_tls_connect(wa, cctx, na.ctx, 0, B_IP, PORT + 1, NULL, &e_ops, e, &e->t),
+			0);
 		e->c = gw_tls_conn(e->t);
 	}
 	for (int n = 0; n < 20000 && done < N_BURST; n++) {
@@ -1144,8 +1082,8 @@ setup(void **state)
 	end_init(&srv, 2);
 	srv_accepts = 0;
 	srv_ctx = NULL;
-	make_node(&na, 1, A_IP, 0);
-	make_node(&nb, 2, B_IP, 0);
+	make_node(&na, &wa, 1, A_IP, 0);
+	make_node(&nb, &wb, 2, B_IP, 0);
 	return stk_tcp_listen(nb.ctx, 0, PORT, &lsn_ops, NULL, &(struct stk_listener *){NULL});
 }
 
@@ -1158,19 +1096,15 @@ teardown(void **state)
 	if (srv.t != NULL)
 		gw_tls_abort(srv.t);
 	cli.t = srv.t = NULL;
-	for (unsigned int i = 0; i < na.n; i++)
-		rte_pktmbuf_free(na.q[i]);
-	for (unsigned int i = 0; i < nb.n; i++)
-		rte_pktmbuf_free(nb.q[i]);
-	stk_free(na.ctx);
-	stk_free(nb.ctx);
-	gw_tls_worker_free(na.w);
-	gw_tls_worker_free(nb.w);
+	ut_node_fini(&na);
+	ut_node_fini(&nb);
+	gw_tls_worker_free(wa);
+	gw_tls_worker_free(wb);
 	gw_tls_ctx_free(srv_ctx);
 	end_fini(&cli);
 	end_fini(&srv);
 	na.ctx = nb.ctx = NULL;
-	na.w = nb.w = NULL;
+	wa = wb = NULL;
 	srv_ctx = NULL;
 	ERR_clear_error();
 	if (rte_mempool_in_use_count(pool) != 0) {
